@@ -1,0 +1,54 @@
+"""Typed items: one ``DocumentItem`` per document, one ``LinkItem`` per link occurrence.
+
+These are the records of ``documents.jsonl`` and ``links.jsonl`` (see ../shared/SPEC.md).
+The graph side reads them back from JSONL as plain dicts with these keys.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DocumentItem:
+    url: str                      # the document's URL (WARC target URI, mount URL, stated URL, else file://)
+    input: str                    # the input file it came from (path as given in ``seeds=``, joined with the relative path)
+    content_type: str             # "html" | "xhtml" | "markdown" | "text"
+    url_source: str               # "warc" | "mount" | "canonical" | "og:url" | "share" | "qr" | "file" | "http"
+    title: str | None = None
+    published: str | None = None  # ISO date YYYY-MM-DD
+    published_source: str | None = None   # "meta" | "dateline" | "url" | "text" ...
+    published_evidence: str | None = None  # the text the date was read from
+    language: list[str] = field(default_factory=list)  # BCP 47 tags with script: "zh-Hans", "zh-Hant", "en", ...
+    encoding: str | None = None
+    encoding_source: str | None = None    # "declared" | "bom" | "detected" | "utf-8"
+    links: int = 0                # number of LinkItems of this document
+    depth: int = 0                # link hops from the seeds
+    record: str | None = None     # WARC-Record-ID when read from a WARC
+    size: int = 0                 # bytes of the raw body
+    sha1: str = ""                # of the raw body
+    attributions: list[dict] = field(default_factory=list)
+    # each: {"kind": "original"|"reprint"|"reference"|"image_credit"|"source",
+    #        "marker": "原文地址"|"本文转自"|..., "text": the line, "name": named party or None,
+    #        "url": a URL stated on the line or None}
+    text: str = ""                # visible text, one block per line (for near-duplicates, sources, stories)
+
+
+@dataclass
+class LinkItem:
+    source: str                   # the document URL
+    target: str | None            # absolute, normalized, fragment dropped; None when not a graph target
+    href: str                     # as written (after HTML entity decoding)
+    scheme_kind: str = "url"      # "url" | "fragment" | "javascript" | "mailto" | "data" | "tel" | "other"
+    via: str = "attribute"        # "attribute" | "markdown" | "bare" | "embedded" (URL in a share/QR parameter)
+    tag: str | None = None        # element name ("a", "img", "ok", ...) or "text" for Markdown / bare links
+    attribute: str | None = None  # "href", "src", "content", "data-url", ... ; for via=embedded "href?text" etc.
+    anchor_text: str = ""
+    title: str | None = None
+    alt: str | None = None        # alt of the link's own img, or of an img inside the link
+    rel: str | None = None
+    media: bool = False           # the link is or wraps an image / media element
+    block: str = ""               # stable id of the enclosing block (DOM path of block element, or Markdown block)
+    position: int = 0             # 0-based order of the link in the document
+    context: str = ""             # up to 60 characters of text before the link in its block
+    marker: str | None = None     # attribution marker right before the link ("原文地址", "浏览原文", "Source:", "分享", ...)
+    marker_kind: str | None = None  # "original" | "share" | "source" | ...

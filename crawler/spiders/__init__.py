@@ -1,0 +1,1 @@
+"""The ``seeds`` spider lives in :mod:`crawler.spiders.seeds`."""

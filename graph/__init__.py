@@ -1,0 +1,1 @@
+"""linkprov graph: build the provenance graph from crawl records and classify it."""

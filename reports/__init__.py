@@ -1,0 +1,1 @@
+"""linkprov reports: pictures, graph files, report.html, and the CLI."""
