@@ -1,0 +1,106 @@
+"""Web entities: who controls a URL.
+
+An entity is a registered domain (``epochtimes.com``), computed with tldextract on its
+bundled Public Suffix List snapshot (never downloaded), or, on a shared platform, the
+account (``github.com/1992513`` also owns ``raw.githubusercontent.com/1992513/...`` and
+``1992513.github.io``). The platforms are data: ``graph/data/platforms.json``.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+import tldextract
+
+__all__ = ["entity_of", "host_of", "registered_domain", "platforms"]
+
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=1)
+def platforms() -> dict:
+    """The platform table (``graph/data/platforms.json``) as a dict."""
+    return json.loads(resources.files("graph").joinpath("data/platforms.json").read_text("utf-8"))
+
+
+def host_of(url: str) -> str | None:
+    """Lower-case host name of ``url`` without port, or None.
+
+    Examples
+    --------
+    >>> host_of("https://WWW.Example.com:8080/a")
+    'www.example.com'
+    >>> host_of("mailto:x@example.com") is None
+    True
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https", "ftp"):
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    return host or None
+
+
+@lru_cache(maxsize=65536)
+def registered_domain(host: str) -> str:
+    """Registered domain of ``host`` (public suffix + one label); the host itself for IPs and
+    names without a known suffix.
+
+    Examples
+    --------
+    >>> registered_domain("www.epochtimes.com")
+    'epochtimes.com'
+    >>> registered_domain("news.bbc.co.uk")
+    'bbc.co.uk'
+    >>> registered_domain("localhost")
+    'localhost'
+    """
+    ext = _EXTRACT(host)
+    if ext.domain and ext.suffix:
+        return f"{ext.domain}.{ext.suffix}"
+    return host
+
+
+@lru_cache(maxsize=262144)
+def entity_of(url: str) -> str | None:
+    """The web entity that controls ``url``: an account on a shared platform, else the
+    registered domain. None for URLs without a host (``mailto:``, ``file://``...).
+
+    Examples
+    --------
+    >>> entity_of("https://github.com/1992513/djy/blob/master/gb/25/9/4/n14587530.md")
+    'github.com/1992513'
+    >>> entity_of("https://raw.githubusercontent.com/1992513/www/master/t/djy/1.jpg")
+    'github.com/1992513'
+    >>> entity_of("https://1992513.github.io/x")
+    'github.com/1992513'
+    >>> entity_of("https://www.epochtimes.com/gb/25/9/4/n14587530.htm")
+    'epochtimes.com'
+    >>> entity_of("https://github.com/") is None or entity_of("https://github.com/") == 'github.com'
+    True
+    """
+    host = host_of(url)
+    if host is None:
+        return None
+    table = platforms()
+    if host in table["path"]:
+        platform = table["path"][host]
+        if platform is None:
+            return registered_domain(host)
+        segs = [s for s in urlsplit(url).path.split("/") if s]
+        if segs:
+            owner = segs[0].lower()
+            if owner.startswith("@"):
+                owner = owner[1:]
+            if owner and owner not in table["path_owner_skip"]:
+                return f"{platform}/{owner}"
+        return platform
+    reg = registered_domain(host)
+    if reg in table["subdomain"] and host != reg and not host.startswith("www."):
+        owner = host[: -len(reg) - 1].split(".")[-1]
+        return f"{table['subdomain'][reg]}/{owner}"
+    return reg
