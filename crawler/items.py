@@ -52,3 +52,21 @@ class LinkItem:
     context: str = ""             # up to 60 characters of text before the link in its block
     marker: str | None = None     # attribution marker right before the link ("原文地址", "浏览原文", "Source:", "分享", ...)
     marker_kind: str | None = None  # "original" | "share" | "source" | ...
+    # internal, never written to links.jsonl: which reading of ``source`` the link came from
+    # (when one URL is read twice, the crawl keeps the document and links of one reading)
+    document_key: str = field(default="", repr=False, metadata={"internal": True})
+
+
+@dataclass
+class InputItem:
+    """The outcome of reading one input (or one WARC record) that gave no DocumentItem.
+
+    Feeds ``manifest.json``; inputs that gave documents are counted from DocumentItems.
+    """
+
+    input: str                    # as DocumentItem.input
+    status: str = "skipped"       # "skipped"
+    reason: str = "error"         # short stable code: empty, binary, too_large, error, ...
+    detail: str = ""              # what happened / how to fix it
+    url: str | None = None        # the URL requested, when there was one
+    record: str | None = None     # WARC-Record-ID for a record of a WARC input

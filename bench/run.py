@@ -1,0 +1,278 @@
+"""Benchmark linkprov against floors and a naive baseline on a synthetic mirror network.
+
+One run measures, on the same files, side by side:
+
+a. ``parse``  the raw parse floor: Lexbor (selectolax) link extraction in a plain loop;
+b. ``floor``  Scrapy's floor: a spider that reads the same files and does nothing;
+c. ``naive``  the naive baseline: Scrapy + LinkExtractor, one item per link to a JSONL feed;
+d. ``crawl``  the linkprov crawl (``scrapy crawl seeds`` with the network's mounts, no analysis);
+e. ``analyze`` the linkprov analysis and reports (``linkprov report``).
+
+Each phase runs in its own process, so its peak RSS is its own. The result is printed, written
+to ``bench/results/<name>.json`` and drawn as time against pages (log-log) when several sizes
+are given.
+
+Usage::
+
+    python bench/run.py --pages 10000            # generates bench/data/n10000 if missing
+    python bench/run.py --pages 1000 10000 --phases parse floor naive crawl analyze
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PHASES = ["parse", "floor", "naive", "crawl", "analyze"]
+
+
+def _files(pages_dir: Path) -> list[Path]:
+    return sorted(p for p in pages_dir.rglob("*") if p.is_file())
+
+
+# ---------------------------------------------------------------- phases (run in a child)
+def phase_parse(data: Path, out: Path) -> dict:
+    from selectolax.lexbor import LexborHTMLParser
+
+    n_links = 0
+    files = _files(data / "pages")
+    for p in files:
+        tree = LexborHTMLParser(p.read_bytes())
+        for node in tree.css("[href],[src]"):
+            n_links += 1 if (node.attributes.get("href") or node.attributes.get("src")) else 0
+    return {"documents": len(files), "links": n_links}
+
+
+def _scrapy_files_spider(data: Path, out: Path, extract: bool) -> dict:
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.linkextractors import LinkExtractor
+
+    files = _files(data / "pages")
+    counter = {"documents": 0}
+
+    class FilesSpider(scrapy.Spider):
+        name = "bench"
+
+        async def start(self):
+            for p in files:
+                yield scrapy.Request(p.as_uri(), callback=self.parse)
+
+        def parse(self, response):
+            counter["documents"] += 1
+            if extract and hasattr(response, "text"):
+                for link in LinkExtractor().extract_links(response):
+                    yield {"source": response.url, "target": link.url, "text": link.text}
+
+    settings = {"LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": False,
+                "CONCURRENT_REQUESTS": 32, "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7"}
+    if extract:
+        settings["FEEDS"] = {str(out / "naive.jsonl"): {"format": "jsonlines", "overwrite": True}}
+    process = CrawlerProcess(settings, install_root_handler=False)
+    process.crawl(FilesSpider)
+    process.start()
+    result = dict(counter)
+    if extract:
+        with open(out / "naive.jsonl", "rb") as f:
+            result["links"] = sum(1 for _ in f)
+    return result
+
+
+def phase_floor(data: Path, out: Path) -> dict:
+    return _scrapy_files_spider(data, out, extract=False)
+
+
+def phase_naive(data: Path, out: Path) -> dict:
+    return _scrapy_files_spider(data, out, extract=True)
+
+
+def _mounts(data: Path) -> str:
+    truth = json.loads((data / "truth.json").read_text("utf-8"))
+    return ";".join(f"{data / d}={prefix}" for d, prefix in truth["mounts"])
+
+
+def phase_crawl(data: Path, out: Path) -> dict:
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={data / 'pages'}",
+           "-a", f"mounts={_mounts(data)}", "-a", "depth=0", "-a", f"out={out / 'linkprov'}",
+           "-s", "LINKPROV_POSTPROCESS=", "-s", "LOG_LEVEL=WARNING"]
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    man = json.loads((out / "linkprov" / "manifest.json").read_text("utf-8"))
+    return {"documents": man["counts"].get("documents"), "links": man["counts"].get("links")}
+
+
+def phase_analyze(data: Path, out: Path) -> dict:
+    from reports.run import postprocess
+
+    postprocess(str(out / "linkprov"), quiet=True)
+    return {}
+
+
+def _child(phase: str, data: Path, out: Path) -> None:
+    t0 = time.perf_counter()
+    result = globals()[f"phase_{phase}"](data, out)
+    result["seconds"] = time.perf_counter() - t0
+    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    result["peak_rss_mb"] = rss / 1024
+    print("RESULT " + json.dumps(result))
+
+
+# ---------------------------------------------------------------- accuracy
+def accuracy(data: Path, out: Path) -> dict:
+    """Mirror and promotional-link precision/recall and story purity against the truth."""
+    import networkx as nx
+
+    truth = json.loads((data / "truth.json").read_text("utf-8"))
+    prov = json.loads((out / "linkprov" / "provenance.json").read_text("utf-8"))
+    documents = set()
+    with open(out / "linkprov" / "documents.jsonl", encoding="utf-8") as f:
+        for line in f:
+            documents.add(json.loads(line)["url"])
+    story_of = {}
+    for k, docs in enumerate(truth["stories"]):
+        for d in docs:
+            story_of[d] = k
+    expected = {m: o for m, o in truth["mirrors"].items() if m in documents}
+    reposts = {m: o for m, o in truth["reposts"].items() if m in documents}
+    predicted = {}
+    for m in prov["mirrors"]:
+        if m["mirror"] in documents:
+            predicted.setdefault(m["mirror"], set()).add(m["original"])
+    tp = sum(1 for m, o in expected.items() if o in predicted.get(m, ()))
+    tp += sum(1 for m, o in reposts.items()
+              if any(p == o or (story_of.get(p) is not None and story_of.get(p) == story_of.get(m))
+                     for p in predicted.get(m, ())))
+    n_pred = sum(1 for m in predicted if m in expected or m in reposts or m in documents)
+    n_true = len(expected) + len(reposts)
+    mirror_p = tp / n_pred if n_pred else 0.0
+    mirror_r = tp / n_true if n_true else 0.0
+
+    G = nx.read_graphml(out / "linkprov" / "graph.graphml", force_multigraph=True)
+    classes = truth["link_classes"]
+    ptp = pfp = pfn = 0
+    for u, v, d in G.edges(data=True):
+        if d.get("kind") != "links_to" or d.get("link_class") == "media":
+            continue
+        is_promo = classes.get(v) == "promotional"
+        said = d.get("link_class") == "promotional"
+        ptp += is_promo and said
+        pfp += said and not is_promo
+        pfn += is_promo and not said
+    promo_p = ptp / (ptp + pfp) if ptp + pfp else 0.0
+    promo_r = ptp / (ptp + pfn) if ptp + pfn else 0.0
+
+    total = pure = 0
+    for s in prov.get("stories", []):
+        labels = [story_of.get(d, f"solo:{d}") for d in s["documents"]]
+        top = max(labels.count(x) for x in set(labels))
+        total += len(labels)
+        pure += top
+    f1 = lambda p, r: 2 * p * r / (p + r) if p + r else 0.0  # noqa: E731
+    return {"mirror_precision": mirror_p, "mirror_recall": mirror_r, "mirror_f1": f1(mirror_p, mirror_r),
+            "promo_precision": promo_p, "promo_recall": promo_r, "promo_f1": f1(promo_p, promo_r),
+            "story_purity": pure / total if total else None, "stories": len(prov.get("stories", []))}
+
+
+# ---------------------------------------------------------------- driver
+def run_phase(phase: str, data: Path, out: Path) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", phase, "--data", str(data), "--work", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise SystemExit(f"phase {phase} failed:\n{proc.stderr[-3000:]}")
+
+
+def bench_size(pages: int, phases: list[str], seed: int) -> dict:
+    data = HERE / "data" / f"n{pages}"
+    if not (data / "truth.json").exists():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), "--pages", str(pages), "--out", str(data),
+                        "--seed", str(seed)], check=True)
+    work = HERE / "data" / f"work{pages}"
+    work.mkdir(parents=True, exist_ok=True)
+    row = {"pages": pages, "phases": {}}
+    for ph in phases:
+        r = run_phase(ph, data, work)
+        row["phases"][ph] = r
+        docs = r.get("documents") or pages
+        print(f"  {pages:>7} pages  {ph:<8} {r['seconds']:8.2f} s  {docs / r['seconds']:9.0f} pages/s  "
+              f"peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
+    p = row["phases"]
+    if "crawl" in p and "floor" in p:
+        row["crawl_vs_floor_time"] = p["crawl"]["seconds"] / p["floor"]["seconds"]
+    if "crawl" in p and "naive" in p:
+        row["crawl_vs_naive_speed"] = p["naive"]["seconds"] / p["crawl"]["seconds"]
+    if "analyze" in p and "crawl" in p:
+        row["analyze_vs_crawl_time"] = p["analyze"]["seconds"] / p["crawl"]["seconds"]
+        row["accuracy"] = accuracy(data, work)
+    return row
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pages", type=int, nargs="+", default=[1000])
+    ap.add_argument("--phases", nargs="+", default=PHASES, choices=PHASES)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--name", default=None, help="result file name (default: pages joined by '-')")
+    ap.add_argument("--child", choices=PHASES, help=argparse.SUPPRESS)
+    ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        sys.path.insert(0, str(ROOT))
+        _child(args.child, args.data, args.work)
+        return 0
+    print(f"linkprov bench on {platform.machine()} with {os.cpu_count()} cores, Python {platform.python_version()}")
+    rows = [bench_size(n, args.phases, args.seed) for n in args.pages]
+    for row in rows:
+        extra = {k: v for k, v in row.items() if k not in ("pages", "phases")}
+        print(f"{row['pages']} pages: " + json.dumps(extra, sort_keys=True))
+    result = {"machine": {"cores": os.cpu_count(), "arch": platform.machine(), "python": platform.python_version()},
+              "command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "sizes": rows}
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        for ph in args.phases:
+            a, b = first["phases"][ph]["seconds"], last["phases"][ph]["seconds"]
+            result.setdefault("scaling", {})[ph] = {"pages_ratio": last["pages"] / first["pages"], "time_ratio": b / a}
+        _plot(rows, args.phases, HERE / "results" / f"{args.name or '-'.join(map(str, args.pages))}.png")
+    res = HERE / "results"
+    res.mkdir(exist_ok=True)
+    name = args.name or "-".join(map(str, args.pages))
+    (res / f"{name}.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", "utf-8")
+    print(f"wrote {res / (name + '.json')}")
+    return 0
+
+
+def _plot(rows, phases, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 5))
+    xs = [r["pages"] for r in rows]
+    for ph in phases:
+        ax.plot(xs, [r["phases"][ph]["seconds"] for r in rows], marker="o", label=ph)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("pages")
+    ax.set_ylabel("seconds")
+    ax.set_title("linkprov bench: time against pages (log-log)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.savefig(path, dpi=120, metadata={"Software": None})
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""Markdown inline scanning: links, images, reference definitions and bare URLs in one line.
+
+Only what link extraction needs, not a renderer. Every pattern has bounded or possessive
+quantifiers, so a 50 MB line is scanned in linear time.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crawler.extract.urls import BARE_URL_RE, trim_autolink
+
+__all__ = ["Span", "scan_line", "is_heading", "is_rule", "heading_text", "plain_line"]
+
+_DEST = r"(?:<[^<>\n]{0,4000}>|(?:[^\s()]++|\([^\s()]{0,4000}+\)){1,2000}+)"
+_TITLE = r"(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\([^()\n]{0,500}\))"
+_INLINE_RE = re.compile(
+    # [![alt](src "t")](href "t")  -- a linked image (badge)
+    r"\[[ \t]{0,10}!\[(?P<lalt>[^\[\]\n]{0,1000})\]\([ \t]{0,10}(?P<lsrc>" + _DEST + r")(?:[ \t]{1,10}" + _TITLE
+    + r")?[ \t]{0,10}\)[ \t]{0,10}\]\([ \t]{0,10}(?P<lhref>" + _DEST + r")(?:[ \t]{1,10}(?P<ltitle>" + _TITLE
+    + r"))?[ \t]{0,10}\)"
+    # [text](href "title") and ![alt](src "title")
+    r"|(?P<bang>!?)\[(?P<text>[^\[\]\n]{0,1000})\]\([ \t]{0,10}(?P<dest>" + _DEST + r")(?:[ \t]{1,10}(?P<title>"
+    + _TITLE + r"))?[ \t]{0,10}\)"
+)
+_REFDEF_RE = re.compile(r"^ {0,3}\[(?P<label>[^\[\]\n]{1,500})\]:[ \t]{0,10}(?P<dest><[^<>\n]{0,4000}>|\S{1,4000})"
+                        r"(?:[ \t]{1,10}(?P<title>" + _TITLE + r"))?[ \t]*$")
+_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$")
+_RULE_RE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:=[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_WS = re.compile(r"\s+")
+MAX_SPANS = 100_000    # links taken from one line
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    href: str
+    via: str                 # "markdown" | "bare"
+    attribute: str           # "md-link" | "md-image" | "md-ref" | "text"
+    text: str = ""           # anchor text as written (for images: "")
+    title: str | None = None
+    alt: str | None = None
+    media: bool = False
+
+
+def _dest(d: str) -> str:
+    d = d.strip()
+    if d.startswith("<") and d.endswith(">"):
+        d = d[1:-1]
+    return d
+
+
+def _title(t: str | None) -> str | None:
+    return t[1:-1] if t else None
+
+
+def is_heading(line: str) -> bool:
+    return len(line) < 2000 and bool(_HEADING_RE.match(line))
+
+
+def heading_text(line: str) -> str:
+    m = _HEADING_RE.match(line)
+    return plain_line(m.group(2)) if m else ""
+
+
+def is_rule(line: str) -> bool:
+    return len(line) < 2000 and bool(_RULE_RE.match(line))
+
+
+def scan_line(line: str, markdown: bool = True) -> list[Span]:
+    """Links of one line, in order: Markdown links/images (if ``markdown``), then bare URLs
+    in the gaps between them.
+
+    >>> [(s.via, s.href) for s in scan_line("see [a](http://x.org/a) or http://y.org/b).")]
+    [('markdown', 'http://x.org/a'), ('bare', 'http://y.org/b')]
+    """
+    spans: list[Span] = []
+    covered: list[tuple[int, int]] = []
+    if markdown and ("[" in line):
+        m = _REFDEF_RE.match(line) if line.lstrip(" ").startswith("[") else None
+        if m:
+            spans.append(Span(m.start("dest"), m.end(), _dest(m.group("dest")), "markdown", "md-ref",
+                              text=m.group("label"), title=_title(m.group("title"))))
+            covered.append((0, len(line)))
+        else:
+            for m in _INLINE_RE.finditer(line):
+                if len(spans) >= MAX_SPANS:
+                    break
+                if m.group("lhref") is not None:
+                    alt = m.group("lalt")
+                    spans.append(Span(m.start(), m.end(), _dest(m.group("lhref")), "markdown", "md-link",
+                                      text="", title=_title(m.group("ltitle")), alt=alt, media=True))
+                    spans.append(Span(m.start(), m.end(), _dest(m.group("lsrc")), "markdown", "md-image",
+                                      text="", alt=alt, media=True))
+                elif m.group("bang"):
+                    spans.append(Span(m.start(), m.end(), _dest(m.group("dest")), "markdown", "md-image",
+                                      alt=m.group("text"), title=_title(m.group("title")), media=True))
+                else:
+                    spans.append(Span(m.start(), m.end(), _dest(m.group("dest")), "markdown", "md-link",
+                                      text=m.group("text"), title=_title(m.group("title"))))
+                covered.append((m.start(), m.end()))
+    if "://" in line or "www." in line or "WWW." in line:
+        bare = []
+        for m in _bare_matches(line):
+            if any(a <= m.start() < b for a, b in covered):
+                continue
+            url = trim_autolink(m.group(0))
+            if len(url) < 8 and not url.lower().startswith("www."):
+                continue
+            if url.lower().startswith("www.") and "." not in url[4:]:
+                continue
+            if "://" in url and not re.match(r"[A-Za-z]+://[^/?#\s]*[\w\-]", url):
+                continue
+            bare.append(Span(m.start(), m.start() + len(url), url, "bare", "text", text=url))
+            if len(bare) >= MAX_SPANS:
+                break
+        if bare:
+            spans = sorted(spans + bare, key=lambda s: s.start)
+    return spans
+
+
+def _find_all(line: str, needle: str):
+    i = line.find(needle)
+    while i != -1:
+        yield i
+        i = line.find(needle, i + 1)
+
+
+def _bare_matches(line: str):
+    """``BARE_URL_RE`` matches, tried only where ``://`` or ``www.`` occurs (fast on huge lines)."""
+    starts = set()
+    for i in _find_all(line, "://"):
+        for k in (5, 4, 3):          # https / http / ftp
+            if i - k >= 0 and line[i - k:i].isalpha():
+                starts.add(i - k)
+                break
+    for needle in ("www.", "WWW.", "Www."):
+        starts.update(_find_all(line, needle))
+    end = -1
+    for st in sorted(starts):
+        if st < end:
+            continue
+        m = BARE_URL_RE.match(line, st)
+        if m:
+            end = m.end()
+            yield m
+
+
+def plain_line(line: str, spans: list[Span] | None = None) -> str:
+    """The visible text of a Markdown line: links -> their text, images -> alt, heading marks
+    dropped, white space collapsed."""
+    if spans is None:
+        spans = scan_line(line) if "[" in line else []
+    if spans:
+        parts, last = [], 0
+        for s in spans:
+            if s.start < last:
+                continue
+            parts.append(line[last:s.start])
+            parts.append(s.alt or "" if s.attribute == "md-image" or (s.media and not s.text) else s.text)
+            last = s.end
+        parts.append(line[last:])
+        line = "".join(parts)
+    m = _HEADING_RE.match(line) if len(line) < 2000 else None
+    if m:
+        line = m.group(2)
+    return _WS.sub(" ", line).strip()

@@ -1,0 +1,170 @@
+"""Item pipeline: stream the crawl's records to ``documents.jsonl``, ``links.jsonl`` and
+``manifest.json`` in the output folder.
+
+Records are spilled to sorted chunks in a work folder inside OUT while the crawl runs and
+merged at close (:mod:`crawler.sortio`); each file is written to a temporary name and
+``os.replace``\\ d, so OUT holds whole files or the previous ones. Sorted: documents by
+``url``, links by ``(source, position)``; a URL read twice is written once (the reading with
+the lowest depth, then input, then WARC record — see
+:func:`crawler.spiders.seeds.document_key`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from crawler.items import DocumentItem, InputItem, LinkItem
+from crawler.sortio import ExternalSorter, check_writable, commit, dumps, temp_path, write_lines
+
+logger = logging.getLogger(__name__)
+
+MANIFEST, DOCUMENTS, LINKS = "manifest.json", "documents.jsonl", "links.jsonl"
+_INTERNAL = {f.name for f in dataclasses.fields(LinkItem) if f.metadata.get("internal")}
+
+
+def document_key(doc: DocumentItem) -> str:
+    """Which reading of a URL wins when it is read twice: lowest depth, then input, then record."""
+    return f"{doc.depth:06d}\t{doc.input}\t{doc.record or ''}"
+
+
+def record_of(item) -> dict:
+    """The JSON record of an item (internal fields left out)."""
+    return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)
+            if not f.metadata.get("internal")}
+
+
+class CrawlRecordsPipeline:
+    """Write documents.jsonl, links.jsonl and manifest.json to ``LINKPROV_OUT``."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.out = Path(crawler.settings.get("LINKPROV_OUT"))
+        self.chunk_lines = crawler.settings.getint("LINKPROV_CHUNK_LINES")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        check_writable(self.out)
+        self.work = self.out / f".linkprov-work-{os.getpid()}"
+        self.work.mkdir(exist_ok=True)
+        self.documents = ExternalSorter(self.work, "documents", self.chunk_lines)
+        self.links = ExternalSorter(self.work, "links", self.chunk_lines)
+        self.winner: dict[str, str] = {}                 # url -> document_key kept
+        self.readings: dict[str, tuple[str, str]] = {}   # document_key -> (input, content_type)
+        self.notes: dict[str, list[InputItem]] = defaultdict(list)
+
+    def process_item(self, item):
+        if isinstance(item, DocumentItem):
+            key = document_key(item)
+            self.readings[key] = (item.input, item.content_type)
+            if item.url not in self.winner or key < self.winner[item.url]:
+                self.winner[item.url] = key
+            self.documents.add((item.url, key), dumps(record_of(item)))
+        elif isinstance(item, LinkItem):
+            self.links.add((item.source, item.document_key, item.position), dumps(record_of(item)))
+        elif isinstance(item, InputItem):
+            self.notes[item.input].append(item)
+        return item
+
+    def close_spider(self):
+        try:
+            self._write()
+        finally:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    def _write(self):
+        winners = set(self.winner.values())
+        doc_lines = (line for (url, key), line in _dedupe(self.documents.merged())
+                     if key == self.winner[url])
+        n_links = 0
+
+        def link_lines():
+            nonlocal n_links
+            for (source, key, _), line in _dedupe(self.links.merged()):
+                if self.winner.get(source, key) == key:
+                    n_links += 1
+                    yield line
+
+        tmp_docs = write_lines(self.out / DOCUMENTS, doc_lines)
+        tmp_links = write_lines(self.out / LINKS, link_lines())
+        manifest = self.manifest(winners, n_links)
+        tmp_manifest = temp_path(self.out / MANIFEST)
+        tmp_manifest.write_text(json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
+                                encoding="utf-8")
+        commit([(tmp_docs, self.out / DOCUMENTS), (tmp_links, self.out / LINKS),
+                (tmp_manifest, self.out / MANIFEST)])
+        stats = self.crawler.stats
+        for name, value in manifest["counts"].items():
+            if name != "skipped_by_reason":
+                stats.set_value(f"linkprov/{name}", value)
+        for reason, value in manifest["counts"]["skipped_by_reason"].items():
+            stats.set_value(f"linkprov/skipped/{reason}", value)
+
+    def manifest(self, winners: set[str], n_links: int) -> dict:
+        """``{"inputs": [...], "counts": {...}}``: every input exactly once."""
+        spider = self.crawler.spider
+        store = getattr(spider, "store", None)
+        documents: Counter[str] = Counter()
+        types: dict[str, set[str]] = defaultdict(set)
+        lost: dict[str, str] = {}
+        for key, (input_, ctype) in self.readings.items():
+            if key in winners:
+                documents[input_] += 1
+                types[input_].add(ctype)
+            else:
+                lost[input_] = key
+        warc = {e.input for e in store.inputs if e.kind == "warc"} if store else set()
+        record_notes = store.record_notes if store else {}
+        names = set(documents) | set(self.notes) | set(lost) | set(record_notes)
+        names |= {e.input for e in store.inputs} if store else set()
+        entries = []
+        for name in sorted(names):
+            entry = {"input": name, "documents": documents[name], "reason": None}
+            notes = sorted(self.notes.get(name, []), key=lambda n: (n.reason, n.detail, n.record or ""))
+            if name in warc:
+                skipped = Counter(record_notes.get(name, {}))
+                skipped.update(n.reason for n in notes)
+                entry["content_type"] = "warc"
+                if skipped:
+                    entry["records_skipped"] = dict(sorted(skipped.items()))
+            elif len(types[name]) == 1:
+                entry["content_type"] = next(iter(types[name]))
+            if documents[name]:
+                entry["status"] = "processed"
+            else:
+                entry["status"] = "skipped"
+                if notes and name not in warc:
+                    entry["reason"], entry["detail"] = notes[0].reason, notes[0].detail
+                elif name in lost:
+                    entry["reason"] = "duplicate"
+                    entry["detail"] = "its document's URL was read from another input too; that reading is kept"
+                else:
+                    entry["reason"] = "no_documents"
+                    entry["detail"] = "nothing in it could be read as a document"
+            entries.append(entry)
+        skipped = Counter(e["reason"] for e in entries if e["status"] == "skipped")
+        counts = {
+            "inputs": len(entries),
+            "processed": sum(e["status"] == "processed" for e in entries),
+            "skipped": sum(skipped.values()),
+            "documents": len(winners),
+            "links": n_links,
+            "skipped_by_reason": dict(sorted(skipped.items())),
+        }
+        return {"inputs": entries, "counts": counts}
+
+
+def _dedupe(pairs):
+    """Drop exact repeats (the same record read twice)."""
+    last = None
+    for pair in pairs:
+        if pair != last:
+            yield pair
+        last = pair

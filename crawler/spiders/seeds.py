@@ -1,0 +1,202 @@
+"""The ``seeds`` spider: reads local seeds (files, folders, WARC, mounts), offline by default.
+
+Usage (see ../shared/SPEC.md)::
+
+    scrapy crawl seeds [-a seeds=PATH[,PATH...]] [-a mounts=DIR=PREFIX[;DIR=PREFIX...]]
+                       [-a depth=N] [-a online=1] [-a out=DIR] [-a allowed_domains=a,b]
+
+Thin: the local store (:mod:`crawler.store`) says what there is and serves it through the
+download handlers (:mod:`crawler.handlers`); :func:`crawler.extract.parse_document` turns
+bytes into a document and its links; the pipelines write the records.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.errors import ArgumentError, SkipInput
+from crawler.extract import ParsedDocument, parse_document
+from crawler.handlers import META_KEY
+from crawler.items import DocumentItem, InputItem, LinkItem
+from crawler.pipelines import document_key
+from crawler.sortio import check_writable
+from crawler.store import LocalStore, Mount, Refused, url_key
+
+_LINK_FIELDS = {f.name for f in dataclasses.fields(LinkItem)} - {"document_key"}
+_DOC_FIELDS = {f.name for f in dataclasses.fields(DocumentItem)}
+_PARSED_FIELDS = {f.name for f in dataclasses.fields(ParsedDocument)} - {"links"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """The spider arguments, checked."""
+
+    seeds: tuple[str, ...]
+    mounts: tuple[Mount, ...]
+    depth: int
+    online: bool
+    out: str
+    allowed_domains: tuple[str, ...]
+
+    KNOWN = ("seeds", "mounts", "depth", "online", "out", "allowed_domains")
+
+    @classmethod
+    def from_args(cls, args: dict, settings) -> CrawlOptions:
+        unknown = sorted(set(args) - set(cls.KNOWN))
+        if unknown:
+            raise ArgumentError(f"unknown spider argument(s) {', '.join(unknown)}; "
+                                f"known: {', '.join(cls.KNOWN)}")
+        seeds = _split(args.get("seeds") or settings.get("LINKPROV_SEEDS"), ",")
+        if not seeds:
+            raise ArgumentError("no seeds; write -a seeds=PATH[,PATH...]")
+        depth_arg = args.get("depth", settings.get("LINKPROV_DEPTH"))
+        try:
+            depth = int(depth_arg)
+            if depth < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ArgumentError(f"depth={depth_arg!r} is not a whole number >= 0; write e.g. -a depth=2") from None
+        online_arg = str(args.get("online", settings.get("LINKPROV_ONLINE"))).strip().lower()
+        if online_arg not in _TRUE | _FALSE:
+            raise ArgumentError(f"online={online_arg!r}: write -a online=1 or leave it out")
+        return cls(
+            seeds=tuple(seeds),
+            mounts=tuple(Mount.parse(spec) for spec in _split(args.get("mounts") or settings.get("LINKPROV_MOUNTS"), ";")),
+            depth=depth,
+            online=online_arg in _TRUE,
+            out=args.get("out") or settings.get("LINKPROV_OUT"),
+            allowed_domains=tuple(_split(args.get("allowed_domains"), ",")),
+        )
+
+    def apply(self, settings) -> None:
+        """Write the options into the (not yet frozen) crawler settings."""
+        online_settings = {
+            "ROBOTSTXT_OBEY": self.online,
+            "AUTOTHROTTLE_ENABLED": self.online,
+            "HTTPCACHE_ENABLED": self.online,
+        }
+        for name, value in {**online_settings, "LINKPROV_ONLINE": self.online,
+                            "LINKPROV_OUT": self.out, "LINKPROV_DEPTH": self.depth,
+                            "DEPTH_LIMIT": self.depth}.items():
+            settings.set(name, value, priority="spider")
+
+
+def _split(value, sep: str) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [part.strip() for part in str(value).split(sep) if part.strip()]
+
+
+class SeedsSpider(scrapy.Spider):
+    """Read every seed, follow links that a local store holds (or the web with online=1)."""
+
+    name = "seeds"
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        options = CrawlOptions.from_args(kwargs, crawler.settings)
+        check_writable(options.out)          # fail before crawling, with how to fix it
+        options.apply(crawler.settings)
+        spider = super().from_crawler(crawler, *args)
+        spider.options = options
+        if options.allowed_domains:
+            spider.allowed_domains = list(options.allowed_domains)
+        spider.store = LocalStore(list(options.seeds), list(options.mounts),
+                                  crawler.settings.getint("LINKPROV_MAX_BYTES"))
+        spider._requested: dict[str, int] = {}       # url key -> lowest depth requested
+        return spider
+
+    async def start(self):
+        for entry in self.store.inputs:
+            if entry.skip:
+                yield InputItem(input=entry.input, reason=entry.skip[0], detail=entry.skip[1])
+            elif entry.kind == "file":
+                yield self._request(self.store.seed_url(entry), 0)
+        for record in self.store.records:
+            yield self._request(record.uri, 0, linkprov_record=record)
+
+    def _request(self, url: str, depth: int, **meta) -> scrapy.Request:
+        # offline the spider itself keeps each URL at its lowest depth (deterministic output);
+        # online, links go through Scrapy's dupefilter so that -s JOBDIR=... resumes
+        self._requested[url_key(url)] = depth
+        return scrapy.Request(url, callback=self.parse, errback=self.failed,
+                              dont_filter=depth == 0 or not self.options.online,
+                              meta={"depth": depth, **meta})
+
+    def parse(self, response):
+        served = response.meta[META_KEY]
+        depth = response.meta.get("depth", 0)
+        try:
+            parsed = parse_document(response.body, served.url, url_source=served.url_source,
+                                    declared_charset=served.declared_charset)
+        except SkipInput as exc:
+            yield InputItem(input=served.input, reason=exc.reason, detail=exc.detail,
+                            url=served.url, record=served.record)
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad input never stops the crawl
+            self.logger.warning("cannot parse %s: %s: %s", served.input, type(exc).__name__, exc)
+            yield InputItem(input=served.input, reason="error", detail=f"{type(exc).__name__}: {exc}",
+                            url=served.url, record=served.record)
+            return
+        doc = DocumentItem(**{
+            **{k: getattr(parsed, k) for k in _PARSED_FIELDS & _DOC_FIELDS},
+            "input": served.input, "links": len(parsed.links), "depth": depth,
+            "record": served.record, "size": len(response.body),
+            "sha1": _sha1(response.body)})
+        yield doc
+        key = document_key(doc)
+        for position, link in enumerate(parsed.links):
+            fields = {k: v for k, v in link.items() if k in _LINK_FIELDS}
+            yield LinkItem(**{"position": position, **fields, "source": doc.url, "document_key": key})
+        if depth < self.options.depth:
+            yield from self._follow(parsed.links, depth + 1)
+
+    def _follow(self, links: list[dict], depth: int):
+        for link in links:
+            target = link.get("target")
+            if not target or link.get("scheme_kind", "url") != "url" or link.get("media"):
+                continue
+            key = url_key(target)
+            if self._requested.get(key, depth + 1) <= depth:
+                continue
+            if self.store.holds(target) or (self.options.online and _is_web_page_link(link, key)):
+                yield self._request(target, depth)
+
+    def failed(self, failure):
+        request = failure.request
+        exc = failure.value
+        if isinstance(exc, Refused):
+            reason, detail = exc.reason, exc.detail
+        elif isinstance(exc, HttpError):
+            reason, detail = f"http_{exc.response.status}", f"the server answered {exc.response.status}"
+        else:
+            reason, detail = "error", f"{type(exc).__name__}: {exc}"
+        record = request.meta.get("linkprov_record")
+        served = request.meta.get(META_KEY)
+        if record is not None:
+            where = record.input
+        elif served is not None:
+            where = served.input
+        else:
+            where = self.store.input_of_url(request.url)
+        self.logger.warning("skipped %s: %s (%s)", request.url, reason, detail)
+        yield InputItem(input=where, reason=reason, detail=detail, url=request.url,
+                        record=record.record_id if record else None)
+
+
+def _is_web_page_link(link: dict, key: str) -> bool:
+    """Online, follow links to pages (``href``, Markdown, bare URLs), not stylesheets or scripts."""
+    return (key.startswith(("http://", "https://")) and link.get("tag") not in ("link", "script")
+            and (link.get("attribute") == "href" or link.get("via") in ("markdown", "bare")))
+
+
+def _sha1(body: bytes) -> str:
+    return hashlib.sha1(body).hexdigest()

@@ -1,0 +1,207 @@
+"""The provenance graph (SPEC "Graph"): a ``networkx.MultiDiGraph`` whose nodes are
+documents, URLs, hosts, entities, sources and clusters, and whose edges are keyed by
+their kind (so a mirror that links to its original has a ``links_to`` and a ``mirror_of``
+edge). Every attribute value is a scalar (lists and dicts as JSON strings, None omitted),
+so the graph round-trips through GraphML. Nodes and edges are inserted in sorted order.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+
+import networkx as nx
+
+from graph.entities import entity_of, host_of
+
+__all__ = ["build_graph", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
+
+#: tie-break when one link target is reached by links of several classes
+CLASS_PRIORITY = ("original", "self", "share", "promotional", "media", "navigation", "content")
+
+
+def _js(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _scalars(attrs: dict) -> dict:
+    out = {}
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, dict, set)):
+            value = _js(sorted(value) if isinstance(value, set) else value)
+        out[key] = value
+    return out
+
+
+def add_url(G: nx.MultiDiGraph, url: str, kind: str = "url", **attrs) -> None:
+    """Add a document or URL node with its host and entity nodes and the ``on_host`` /
+    ``part_of`` edges (url -> host -> entity; also url -> entity on shared platforms,
+    where one host serves many entities). An existing ``document`` node stays one.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> add_url(G, "https://github.com/a/r/blob/master/x.md")
+    >>> sorted(G.edges(keys=True))  # doctest: +NORMALIZE_WHITESPACE
+    [('host:github.com', 'entity:github.com/a', 'part_of'),
+     ('https://github.com/a/r/blob/master/x.md', 'entity:github.com/a', 'part_of'),
+     ('https://github.com/a/r/blob/master/x.md', 'host:github.com', 'on_host')]
+    """
+    host, ent = host_of(url), entity_of(url)
+    if url in G and G.nodes[url].get("kind") == "document":
+        kind = "document"
+    G.add_node(url, **_scalars({"kind": kind, "host": host, "entity": ent, **attrs}))
+    if host:
+        G.add_node(f"host:{host}", kind="host", name=host)
+        G.add_edge(url, f"host:{host}", key="on_host", kind="on_host")
+    if ent:
+        G.add_node(f"entity:{ent}", kind="entity", name=ent)
+        if host:
+            G.add_edge(f"host:{host}", f"entity:{ent}", key="part_of", kind="part_of")
+            if "/" in ent:
+                G.add_edge(url, f"entity:{ent}", key="part_of", kind="part_of")
+
+
+def _pick_class(counter: Counter) -> str:
+    best = max(counter.values())
+    return next(c for c in CLASS_PRIORITY + tuple(sorted(counter)) if counter.get(c) == best)
+
+
+def build_graph(documents: list[dict], links: list[dict], classes: list[str]) -> nx.MultiDiGraph:
+    """Documents, URLs, hosts and entities with ``links_to``, ``on_host`` and ``part_of``.
+
+    Parameters
+    ----------
+    documents, links : list of dict
+        Crawl records; links without a ``target`` (fragments, ``mailto:``...) are left out.
+    classes : list of str
+        One ``link_class`` per link, in the order of ``links``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        One ``links_to`` edge per (document, target) with ``link_class`` (the most common
+        class of its occurrences; ties by ``CLASS_PRIORITY``), ``count``, ``classes`` and
+        ``anchor_texts`` (JSON).
+
+    Examples
+    --------
+    >>> docs = [{"url": "https://a.org/1", "title": "One"}]
+    >>> links = [{"source": "https://a.org/1", "target": "https://b.org/x", "anchor_text": "x"},
+    ...          {"source": "https://a.org/1", "target": "https://b.org/x", "anchor_text": "X"},
+    ...          {"source": "https://a.org/1", "target": None, "anchor_text": "top"}]
+    >>> G = build_graph(docs, links, ["content", "promotional", "self"])
+    >>> e = G.edges["https://a.org/1", "https://b.org/x", "links_to"]
+    >>> e["link_class"], e["count"], e["anchor_texts"]
+    ('promotional', 2, '["X", "x"]')
+    >>> sorted(k for _, k in G.nodes(data="kind"))
+    ['document', 'entity', 'entity', 'host', 'host', 'url']
+    """
+    G = nx.MultiDiGraph()
+    urls = set()
+    for doc in sorted(documents, key=lambda d: d["url"]):
+        attrs = {k: doc.get(k) for k in ("title", "published", "content_type", "url_source", "depth")}
+        attrs["language"] = doc.get("language") or None
+        G.add_node(doc["url"], kind="document")
+        add_url(G, doc["url"], "document", **attrs)
+        urls.add(doc["url"])
+    edges: dict[tuple[str, str], dict] = defaultdict(lambda: {"classes": Counter(), "anchors": set()})
+    for link, cls in zip(links, classes):
+        src, target = link.get("source"), link.get("target")
+        if not src or not target or src not in urls:
+            continue
+        e = edges[(src, target)]
+        e["classes"][cls] += 1
+        text = (link.get("anchor_text") or link.get("alt") or link.get("title") or "").strip()
+        if text:
+            e["anchors"].add(text[:200])
+    for (src, target) in sorted(edges):
+        if target not in G:
+            add_url(G, target)
+    for (src, target), e in sorted(edges.items()):
+        G.add_edge(src, target, key="links_to", **_scalars({
+            "kind": "links_to",
+            "link_class": _pick_class(e["classes"]),
+            "count": sum(e["classes"].values()),
+            "classes": dict(sorted(e["classes"].items())),
+            "anchor_texts": sorted(e["anchors"])[:20] or None,
+        }))
+    return G
+
+
+def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
+    """``mirror_of`` edges (mirror -> original) with ``confidence`` and ``signals`` (JSON
+    list of the evidence items).
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> add_mirrors(G, [{"mirror": "https://m.org/a", "original": "https://o.com/a", "confidence": 0.9,
+    ...                  "evidence": [{"signal": "original_link", "detail": "原文地址"}]}])
+    >>> G.edges["https://m.org/a", "https://o.com/a", "mirror_of"]["confidence"]
+    0.9
+    """
+    for m in sorted(mirrors, key=lambda m: (m["mirror"], m["original"])):
+        for url in (m["mirror"], m["original"]):
+            if url not in G:
+                add_url(G, url)
+        G.add_edge(m["mirror"], m["original"], key="mirror_of", kind="mirror_of",
+                   confidence=float(m["confidence"]), signals=_js(m.get("evidence", [])))
+
+
+def add_sources(G: nx.MultiDiGraph, sources: list[dict]) -> None:
+    """``source:NAME`` nodes and ``cites`` edges (document -> source, and document ->
+    entity for publishers with a known entity), ``evidence`` = the naming sentence."""
+    for src in sorted(sources, key=lambda s: (s["name"], s["kind"])):
+        node = f"source:{src['name']}"
+        kinds = set(json.loads(G.nodes[node]["source_kinds"])) if node in G else set()
+        kinds.add(src["kind"])
+        G.add_node(node, **_scalars({"kind": "source", "name": src["name"], "source_kind": sorted(kinds)[0],
+                                     "source_kinds": sorted(kinds), "entity": src.get("entity")}))
+        first: dict[str, str] = {}
+        for ev in src.get("evidence", []):
+            if ev.get("document"):
+                first.setdefault(ev["document"], ev["detail"])
+        for doc in src.get("documents", []):
+            if doc not in G:
+                continue
+            detail = first.get(doc, "")
+            key = "cites"
+            if G.has_edge(doc, node, key):
+                continue
+            G.add_edge(doc, node, key=key, kind="cites", evidence=detail, source_kind=src["kind"])
+            if src["kind"] == "publisher" and src.get("entity"):
+                ent = f"entity:{src['entity']}"
+                G.add_node(ent, kind="entity", name=src["entity"])
+                if not G.has_edge(doc, ent, "cites"):
+                    G.add_edge(doc, ent, key="cites", kind="cites", evidence=detail)
+
+
+def add_clusters(G: nx.MultiDiGraph, clusters: list[dict]) -> None:
+    """``cluster:ID`` nodes and ``member_of`` edges from each link URL of the cluster."""
+    for c in sorted(clusters, key=lambda c: str(c["id"])):
+        node = f"cluster:{c['id']}"
+        G.add_node(node, **_scalars({"kind": "cluster", "label": c.get("label"), "pages": c.get("pages"),
+                                     "entities": c.get("entities")}))
+        for url in sorted(c.get("links", [])):
+            if url not in G:
+                add_url(G, url)
+            G.add_edge(url, node, key="member_of", kind="member_of")
+
+
+def set_roles(G: nx.MultiDiGraph, doc_roles: dict[str, dict], entities: list[dict]) -> None:
+    """``role`` and ``role_evidence`` (JSON) on document and entity nodes; documents
+    without a verdict get ``unknown``."""
+    for node, kind in sorted(G.nodes(data="kind")):
+        if kind == "document":
+            r = doc_roles.get(node, {"role": "unknown", "evidence": []})
+            G.nodes[node]["role"] = r["role"]
+            G.nodes[node]["role_evidence"] = _js(r["evidence"])
+    for e in entities:
+        node = f"entity:{e['entity']}"
+        if node not in G:
+            G.add_node(node, kind="entity", name=e["entity"])
+        G.nodes[node]["role"] = e["role"]
+        G.nodes[node]["role_evidence"] = _js(e["evidence"])
+        G.nodes[node]["documents"] = int(e["documents"])

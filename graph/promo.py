@@ -1,0 +1,721 @@
+"""Link classes and promotional clusters.
+
+Every link occurrence gets one ``link_class`` (SPEC): ``self``, ``original``, ``share``,
+``media``, ``promotional``, ``navigation`` or ``content``, with the evidence behind it.
+Promotional links are then grouped into cross-promotion networks.
+
+How a verdict is made (general signals, no site names in code; the keyword, shortener,
+share-service and tracking-parameter tables are data in ``graph/data/promo.json``):
+
+1. **Per link**: the document itself (``self``), a stated original (``original``, from the
+   crawler's ``marker_kind``), share/QR links and embedded share URLs (``share``),
+   resources that are not navigation (``media``: ``src`` of img/script/..., stylesheets).
+   An ``<a>`` wrapping an image banner is a link, not media.
+2. **Per link signals**: tracking tags (``utm_*``, ``?t=0``, value-less parameters such as
+   ``?dfh``), circumvention / app-download / subscribe keywords in anchor text, title, alt
+   or URL (multilingual, matched after Traditional -> Simplified folding), URL shorteners.
+3. **Per block** (the links of one page block; sibling list items are one block): link
+   density (anchor text vs the prose around the links, from ``context``), image-banner
+   blocks (many ``<a><img></a>``), and **recurrence across the pages of one site**: a
+   block is a template block when its links (targets or anchor texts) recur in link-dense
+   blocks of other pages of the same entity, or when the same block position keeps the
+   same *shape* (link count, image share) on other pages although its items change
+   (rotating "hot news" / "editor's picks" bars).
+4. **Decision**: a link-dense block is promotional when a good share of its links carry
+   promotional signals (or, for recurring and banner blocks, point to other entities than
+   the page's own site and its stated original); otherwise it is navigation.
+   Outside such blocks a link is promotional only on its own strong signals; everything
+   else is content (article text links, glossary links, citations).
+5. **Clusters**: entities that co-occur in promotional blocks (the page's entity and the
+   targets' entities) form a weighted co-occurrence graph; Louvain communities
+   (``networkx.community.louvain_communities(seed=0)``) are the cross-promotion networks.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import unquote, urlsplit
+
+import networkx as nx
+
+from graph.entities import entity_of, host_of
+from graph.text import normalize_text
+
+__all__ = [
+    "LINK_CLASSES",
+    "promo_table",
+    "tracking_tags",
+    "promo_keywords",
+    "is_shortener",
+    "is_share_service",
+    "link_signals",
+    "classify_links",
+    "link_classes",
+    "promotional_clusters",
+]
+
+LINK_CLASSES = ("content", "navigation", "promotional", "original", "media", "share", "self")
+
+#: Share of link text in a block above which the block counts as link-dense.
+DENSE = 0.7
+#: Share of links with a strong promotional signal that makes a link-dense block promotional.
+STRONG_SHARE = 0.3
+#: Share of links with any promotional signal (strong, or pointing away from the page's own
+#: site) that makes a recurring or banner block promotional.
+ANY_SHARE = 0.5
+#: Minimum number of image links (and their share) for a banner block.
+BANNER_MIN, BANNER_SHARE = 3, 0.6
+#: Tags whose sibling blocks are one list (each item is its own DOM block).
+_LIST_TAGS = frozenset({"li", "dd", "dt", "option"})
+_SEG = re.compile(r"^(?P<parent>.*?)(?P<tag>[A-Za-z][\w-]*)\[(?P<idx>\d+)\]$")
+_SEP = re.compile(r"[\s|│¦·•,，、/\\\-–—_:：;；()（）\[\]【】<>《》\"'“”‘’*#>]+")
+
+
+@lru_cache(maxsize=1)
+def promo_table() -> dict:
+    """The promotional-signal tables (``graph/data/promo.json``) as a dict.
+
+    Examples
+    --------
+    >>> "git.io" in promo_table()["shorteners"]
+    True
+    """
+    table = json.loads(resources.files("graph").joinpath("data/promo.json").read_text("utf-8"))
+    for cat in table["keywords"].values():
+        cat["anchor"] = sorted({normalize_text(k) for k in cat["anchor"]})
+        cat["url"] = sorted({k.lower() for k in cat["url"]})
+    table["_shorteners"] = frozenset(h.lower() for h in table["shorteners"])
+    table["_share"] = tuple(s.lower() for s in table["share_services"])
+    return table
+
+
+# --------------------------------------------------------------------------- link signals
+
+
+def tracking_tags(url: str | None) -> list[str]:
+    """Tracking tags in the query of ``url``: known tracker parameters (``utm_*``,
+    ``fbclid``...), known ``name=value`` tags (``t=0``), and short value-less parameters
+    (``?dfh``). Sorted.
+
+    Examples
+    --------
+    >>> tracking_tags("https://a.org/x.md?dfh")
+    ['dfh']
+    >>> tracking_tags("https://a.org/x?utm_source=tw&id=3&t=0")
+    ['t=0', 'utm_source']
+    >>> tracking_tags("https://a.org/search?q=vpn")
+    []
+    """
+    if not url or "?" not in url:
+        return []
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return []
+    table = promo_table()["tracking"]
+    params, prefixes, pairs = set(table["params"]), tuple(table["prefixes"]), set(table["pairs"])
+    tags = set()
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, eq, value = part.partition("=")
+        low = name.lower()
+        if not eq:
+            if re.fullmatch(r"[a-z][a-z0-9_]*", low) and len(low) <= table["valueless_max_length"]:
+                tags.add(low)
+        elif low in params or low.startswith(prefixes):
+            tags.add(low)
+        elif f"{low}={value.lower()}" in pairs:
+            tags.add(f"{low}={value.lower()}")
+    return sorted(tags)
+
+
+def _url_text(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.lower()
+    return unquote(f"{parts.netloc}{parts.path}?{parts.query}").lower()
+
+
+def promo_keywords(anchor: str = "", title: str | None = None, alt: str | None = None,
+                   url: str | None = None) -> list[tuple[str, str]]:
+    """Promotional keywords found in a link's texts or URL, as sorted
+    ``(category, keyword)`` pairs (categories: circumvention, app, download, subscribe).
+
+    URL keywords with ``/`` or ``.`` match as substrings; bare words match whole URL tokens.
+
+    Examples
+    --------
+    >>> promo_keywords("下載翻牆軟件")
+    [('circumvention', '翻墙'), ('circumvention', '翻墙软件')]
+    >>> promo_keywords("新闻", url="https://play.google.com/store/apps/details?id=x")
+    [('app', 'play.google.com/store')]
+    >>> promo_keywords("Proxy war in Ukraine", url="https://news.org/proxy-war")
+    []
+    """
+    text = normalize_text(" ".join(t for t in (anchor, title, alt) if t))
+    found = set()
+    utext = _url_text(url) if url else ""
+    tokens = set(re.split(r"[^a-z0-9]+", utext)) if utext else set()
+    for cat, table in promo_table()["keywords"].items():
+        for kw in table["anchor"]:
+            if kw and kw in text:
+                if kw.isascii() and not re.search(rf"(?<![a-z0-9]){re.escape(kw)}(?![a-z0-9])", text):
+                    continue
+                found.add((cat, kw))
+        if utext:
+            for kw in table["url"]:
+                if ("/" in kw or "." in kw or "-" in kw) and kw in utext:
+                    found.add((cat, kw))
+                elif kw in tokens:
+                    found.add((cat, kw))
+    return sorted(found)
+
+
+def is_shortener(url: str | None) -> bool:
+    """True when ``url`` is on a URL-shortener host (data table).
+
+    Examples
+    --------
+    >>> is_shortener("https://git.io/ogatea2"), is_shortener("https://github.com/x")
+    (True, False)
+    """
+    host = host_of(url or "") or ""
+    if host.startswith("www."):
+        host = host[4:]
+    return host in promo_table()["_shorteners"]
+
+
+def is_share_service(url: str | None) -> bool:
+    """True when ``url`` is a share or QR-code service link (data table).
+
+    Examples
+    --------
+    >>> is_share_service("https://quickchart.io/qr?size=256&text=https://a.org/x")
+    True
+    >>> is_share_service("https://www.facebook.com/sharer/sharer.php?u=https://a.org")
+    True
+    """
+    if not url:
+        return False
+    low = url.lower()
+    try:
+        parts = urlsplit(low)
+    except ValueError:
+        return False
+    host = parts.netloc
+    if host.startswith("www."):
+        host = host[4:]
+    flat = f"{host}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+    return any(flat.startswith(s) for s in promo_table()["_share"])
+
+
+def link_signals(link: dict) -> list[dict]:
+    """Strong promotional signals of one link record, as sorted ``{"signal","detail"}``.
+
+    Signals: ``tracking`` (tracking tags in the URL), ``keyword:CATEGORY`` (circumvention,
+    app, download, subscribe keywords in anchor text / title / alt / URL), ``shortener``.
+
+    Examples
+    --------
+    >>> link_signals({"target": "https://git.io/x", "href": "https://git.io/x",
+    ...               "anchor_text": "网门安卓版"})
+    [{'signal': 'keyword:app', 'detail': '安卓'}, {'signal': 'keyword:app', 'detail': '安卓版'}, {'signal': 'shortener', 'detail': 'git.io'}]
+    """
+    url = link.get("target") or link.get("href") or ""
+    out = []
+    for tag in tracking_tags(link.get("href") or url):
+        out.append({"signal": "tracking", "detail": f"?{tag}"})
+    for cat, kw in promo_keywords(link.get("anchor_text") or "", link.get("title"), link.get("alt"), url):
+        out.append({"signal": f"keyword:{cat}", "detail": kw})
+    if is_shortener(url):
+        out.append({"signal": "shortener", "detail": host_of(url)})
+    return sorted(out, key=lambda e: (e["signal"], e["detail"]))
+
+
+# --------------------------------------------------------------------------- per-link kinds
+
+
+def _strip_fragment(url: str | None) -> str:
+    return (url or "").split("#", 1)[0].rstrip("/")
+
+
+def _path_ext(url: str | None) -> str:
+    try:
+        path = urlsplit(url or "").path
+    except ValueError:
+        return ""
+    last = path.rsplit("/", 1)[-1]
+    return last.rsplit(".", 1)[-1].lower() if "." in last else ""
+
+
+def _fixed_class(link: dict, doc_url: str, self_urls: set[str]) -> tuple[str, str] | None:
+    """Classes decided by the link alone: (class, reason) or None."""
+    table = promo_table()
+    scheme = link.get("scheme_kind") or "url"
+    tag = (link.get("tag") or "").lower()
+    attr = (link.get("attribute") or "").lower()
+    rel = (link.get("rel") or "").lower().strip()
+    target = link.get("target")
+    if scheme == "fragment":
+        return "self", "fragment-only link to the document itself"
+    if link.get("marker_kind") == "original":
+        # a marker right before a circumvention/app link ("本文转自X（需用翻墙软件...）")
+        # belongs to the text, not to that link
+        if not any(cat in ("circumvention", "app", "download") for cat, _ in
+                   promo_keywords(link.get("anchor_text") or "", link.get("title"), link.get("alt"))):
+            return "original", f"stated original (marker {link.get('marker')!r})"
+    if link.get("marker_kind") == "share":
+        return "share", f"share link (marker {link.get('marker')!r})"
+    if link.get("via") == "embedded":
+        return "share", "URL embedded in a share/QR link"
+    if is_share_service(target or link.get("href")):
+        return "share", "share / QR-code service"
+    if scheme in ("data",):
+        return "media", "data: URL"
+    if scheme in ("javascript",):
+        return "navigation", "javascript: link"
+    if scheme in ("mailto", "tel", "other"):
+        return "content", f"{scheme}: link"
+    if rel == "canonical" or (tag == "meta" and attr == "content" and _strip_fragment(target) in self_urls):
+        return "self", "canonical / og:url of the document"
+    if target and _strip_fragment(target) in self_urls:
+        return "self", "points to the document itself"
+    if tag == "link":
+        if rel in table["media_rel"]:
+            return "media", f"<link rel={rel}>"
+        return "navigation", f"<link rel={rel or '?'}>"
+    if tag not in ("link", "meta") and _path_ext(target) in table["media_extensions"]:
+        return "media", f"link to a media file (.{_path_ext(target)})"
+    if tag in table["non_navigation_tags"] or (attr in table["media_attributes"] and tag not in ("a", "area")):
+        return "media", f"<{tag} {attr}> resource"
+    return None
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def _block_key(block: str) -> tuple[str, str]:
+    """(group key, path key) of a block id: sibling list items share one group key."""
+    block = block or ""
+    last = block.rsplit("/", 1)
+    m = _SEG.match(last[-1])
+    if m and m.group("tag").lower() in _LIST_TAGS:
+        head = (last[0] + "/") if len(last) == 2 else ""
+        key = f"{head}{m.group('tag')}[*]"
+    else:
+        key = block
+    # path key: indices of list-like segments dropped, for comparing positions across pages
+    return key, key
+
+
+def _gap(context: str, previous_anchor: str) -> int:
+    """Characters of prose between the previous link of the block and this one."""
+    ctx = context or ""
+    if previous_anchor and previous_anchor in ctx:
+        ctx = ctx[ctx.rindex(previous_anchor) + len(previous_anchor):]
+    return len(_SEP.sub("", ctx))
+
+
+@dataclass
+class _Block:
+    doc: str
+    key: str
+    entity: str
+    idx: list[int] = field(default_factory=list)
+    anchor_chars: int = 0
+    prose_chars: int = 0
+    media: int = 0
+    recurring: str = ""     # why it counts as a template block ("" if not)
+
+    @property
+    def n(self) -> int:
+        return len(self.idx)
+
+    @property
+    def density(self) -> float:
+        total = self.anchor_chars + self.prose_chars
+        return self.anchor_chars / total if total else 1.0
+
+    @property
+    def dense(self) -> bool:
+        return self.n >= 2 and self.density >= DENSE
+
+    @property
+    def banner(self) -> bool:
+        return self.media >= BANNER_MIN and self.media >= BANNER_SHARE * self.n
+
+
+def _home_entities(documents: list[dict], links: list[dict]) -> dict[str, set[str]]:
+    """Per document: its own entity plus the entities of its stated originals."""
+    home: dict[str, set[str]] = defaultdict(set)
+    for doc in documents:
+        url = doc.get("url") or ""
+        ent = entity_of(url)
+        if ent:
+            home[url].add(ent)
+        for att in doc.get("attributions") or []:
+            if att.get("kind") in ("original", "reprint") and att.get("url"):
+                e = entity_of(att["url"])
+                if e:
+                    home[url].add(e)
+    for link in links:
+        if link.get("marker_kind") == "original" and link.get("target"):
+            e = entity_of(link["target"])
+            if e:
+                home[link.get("source") or ""].add(e)
+    return home
+
+
+def _norm_anchor(link: dict) -> str:
+    return normalize_text(link.get("anchor_text") or link.get("title") or link.get("alt") or "")
+
+
+def _recurrence(blocks: list[_Block], links: list[dict], min_pages: int) -> None:
+    """Mark template blocks: sequence recurrence and position/shape recurrence per entity."""
+    by_entity: dict[str, list[_Block]] = defaultdict(list)
+    for b in blocks:
+        by_entity[b.entity].append(b)
+    for ent, group in by_entity.items():
+        pages = {b.doc for b in group}
+        if len(pages) < 2:
+            continue
+        need = max(2, min_pages if len(pages) >= min_pages else 2)
+        dense = [b for b in group if b.dense]
+        # (a) sequence recurrence: the block's targets / anchor texts recur in link-dense
+        # blocks of other pages (a containment measure, computed with an inverted index).
+        item_pages: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for b in dense:
+            for i in b.idx:
+                item_pages[("t", _strip_fragment(links[i].get("target")))].add(b.doc)
+                a = _norm_anchor(links[i])
+                if a:
+                    item_pages[("a", a)].add(b.doc)
+        for b in dense:
+            hits = 0
+            for i in b.idx:
+                t = item_pages.get(("t", _strip_fragment(links[i].get("target"))), ())
+                a = item_pages.get(("a", _norm_anchor(links[i])), ())
+                if len(t) >= need or len(a) >= need:
+                    hits += 1
+            if hits >= max(2, math.ceil(0.5 * b.n)):
+                b.recurring = f"links recur in link blocks of {need}+ pages of {ent}"
+        # (b) position and shape recurrence (rotating bars): same block position,
+        # link-dense, similar link count and image share on many pages.
+        by_key: dict[str, list[_Block]] = defaultdict(list)
+        for b in dense:
+            by_key[b.key].append(b)
+        share_need = max(need, math.ceil(0.2 * len(pages)))
+        for key, same in by_key.items():
+            if len({b.doc for b in same}) < share_need:
+                continue
+            for b in same:
+                if b.recurring:
+                    continue
+                alike = {
+                    o.doc for o in same
+                    if o.doc != b.doc and 0.5 <= o.n / b.n <= 2.0
+                    and abs(o.media / o.n - b.media / b.n) <= 0.3
+                }
+                if len(alike) + 1 >= share_need:
+                    b.recurring = f"block {key} keeps its shape on {len(alike) + 1} pages of {ent}"
+
+
+def _blocks(documents: list[dict], links: list[dict], fixed: list) -> list[_Block]:
+    """The link blocks of every page (links that are not decided by themselves)."""
+    doc_ent = {d.get("url"): entity_of(d.get("url") or "") or host_of(d.get("url") or "") or "" for d in documents}
+    blocks: dict[tuple[str, str], _Block] = {}
+    order = sorted(range(len(links)), key=lambda i: (links[i].get("source") or "", links[i].get("position") or 0, i))
+    prev_anchor: dict[tuple[str, str], str] = {}
+    for i in order:
+        if fixed[i] is not None:
+            continue
+        link = links[i]
+        src = link.get("source") or ""
+        key, _ = _block_key(link.get("block") or "")
+        bk = (src, key)
+        b = blocks.get(bk)
+        if b is None:
+            ent = doc_ent.get(src) or entity_of(src) or host_of(src) or src
+            b = blocks[bk] = _Block(doc=src, key=key, entity=ent)
+        anchor = link.get("anchor_text") or ""
+        b.idx.append(i)
+        b.anchor_chars += max(1, len(_SEP.sub("", anchor))) if not link.get("media") else max(2, len(_SEP.sub("", anchor)))
+        b.prose_chars += _gap(link.get("context") or "", prev_anchor.get(bk, ""))
+        b.media += bool(link.get("media"))
+        prev_anchor[bk] = anchor
+    return [blocks[k] for k in sorted(blocks)]
+
+
+# --------------------------------------------------------------------------- classification
+
+
+def classify_links(documents: list[dict], links: list[dict], min_pages: int = 3) -> list[dict]:
+    """Classify every link occurrence, with the evidence for each verdict.
+
+    Parameters
+    ----------
+    documents : list of dict
+        Records of ``documents.jsonl`` (``url``; ``attributions`` are used when present).
+    links : list of dict
+        Records of ``links.jsonl`` (LinkItem fields of ``crawler/items.py``).
+    min_pages : int
+        Pages of one entity on which a block must recur to be a template block (lowered to
+        2 when the entity has fewer pages).
+
+    Returns
+    -------
+    list of dict
+        One per link, same order: ``{"class": LINK_CLASS, "evidence": [{"signal","detail"}],
+        "block": group key, "template": bool}``.
+
+    Examples
+    --------
+    >>> doc = {"url": "https://a.org/n/1"}
+    >>> links = [
+    ...     {"source": "https://a.org/n/1", "target": "https://a.org/n/1", "href": "#top", "scheme_kind": "fragment"},
+    ...     {"source": "https://a.org/n/1", "target": "https://b.org/x.htm", "href": "https://b.org/x.htm",
+    ...      "marker_kind": "original", "marker": "原文地址"},
+    ...     {"source": "https://a.org/n/1", "target": "https://a.org/n/2", "href": "https://a.org/n/2?utm_source=x",
+    ...      "anchor_text": "more", "block": "div[0]"},
+    ...     {"source": "https://a.org/n/1", "target": "https://c.org/", "href": "https://c.org/",
+    ...      "anchor_text": "a claim", "block": "p[3]", "context": "As the minister said in a long speech, "},
+    ... ]
+    >>> [r["class"] for r in classify_links([doc], links)]
+    ['self', 'original', 'promotional', 'content']
+    """
+    self_urls: dict[str, set[str]] = defaultdict(set)
+    for doc in documents:
+        if doc.get("url"):
+            self_urls[doc["url"]].add(_strip_fragment(doc["url"]))
+    fixed = []
+    for link in links:
+        src = link.get("source") or ""
+        fixed.append(_fixed_class(link, src, self_urls.get(src) or {_strip_fragment(src)}))
+    home = _home_entities(documents, links)
+    blocks = _blocks(documents, links, fixed)
+    _recurrence(blocks, links, min_pages)
+    signals = [link_signals(link) if fixed[i] is None else [] for i, link in enumerate(links)]
+
+    result: list[dict | None] = [None] * len(links)
+    for i, f in enumerate(fixed):
+        if f is not None:
+            result[i] = {"class": f[0], "evidence": [{"signal": f[0], "detail": f[1]}], "block": links[i].get("block") or "", "template": False}
+
+    for b in blocks:
+        own = home.get(b.doc) or {b.entity}
+        strong = [i for i in b.idx if signals[i]]
+        away = [i for i in b.idx if (entity_of(links[i].get("target") or "") or "") not in own]
+        any_promo = set(strong) | set(away)
+        template_like = b.dense and (b.n >= 3 or b.recurring or b.banner)
+        block_ev: list[dict] = []
+        promo_block = False
+        if template_like:
+            block_ev.append({"signal": "link_block", "detail": f"{b.n} links, link density {b.density:.2f}"})
+            if b.recurring:
+                block_ev.append({"signal": "template_block", "detail": b.recurring})
+            if b.banner:
+                block_ev.append({"signal": "banner_block", "detail": f"{b.media} image links of {b.n}"})
+            if len(strong) >= STRONG_SHARE * b.n:
+                promo_block = True
+                block_ev.append({"signal": "promo_share", "detail": f"{len(strong)} of {b.n} links carry promotional signals"})
+            elif (b.recurring or b.banner) and len(any_promo) >= ANY_SHARE * b.n:
+                promo_block = True
+                block_ev.append({"signal": "cross_entity", "detail": f"{len(any_promo)} of {b.n} links promote other entities or carry promotional signals"})
+        for i in b.idx:
+            ev = list(block_ev) + signals[i]
+            cls = "content"
+            if promo_block:
+                cls = "promotional"
+            elif signals[i]:
+                cls = "promotional"
+            elif template_like and b.recurring and i in away:
+                cls = "promotional"
+                ev.append({"signal": "cross_entity", "detail": f"template link to {entity_of(links[i].get('target') or '')}"})
+            elif template_like:
+                cls = "navigation"
+            result[i] = {"class": cls, "evidence": ev, "block": b.key, "template": bool(template_like)}
+    return result  # type: ignore[return-value]
+
+
+def link_classes(documents: list[dict], links: list[dict]) -> list[str]:
+    """One ``link_class`` per link occurrence, same order as ``links``.
+
+    See :func:`classify_links` for the evidence behind each class.
+
+    Examples
+    --------
+    >>> link_classes([{"url": "https://a.org/1"}],
+    ...              [{"source": "https://a.org/1", "target": "https://a.org/i.png", "href": "i.png",
+    ...                "tag": "img", "attribute": "src"},
+    ...               {"source": "https://a.org/1", "target": "https://bit.ly/x", "href": "https://bit.ly/x",
+    ...                "tag": "a", "attribute": "href", "anchor_text": "x"}])
+    ['media', 'promotional']
+    """
+    return [r["class"] for r in classify_links(documents, links)]
+
+
+# --------------------------------------------------------------------------- clusters
+
+
+def _top(counter: Counter, n: int) -> list[str]:
+    return [k for k, _ in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+#: Louvain may split a small group off the network that promotes it (resolution limit on
+#: small graphs). Two communities are merged when every member of the smaller one is tied
+#: to the other one with at least this weight (the overlap coefficient: "appears in the
+#: same promotional blocks whenever it appears at all").
+MERGE_TIE = 0.5
+
+
+def _merge_dense(G: nx.Graph, communities: list) -> list[set]:
+    """Merge Louvain communities whose smaller side is wholly tied to the other (deterministic)."""
+    coms = sorted((set(c) for c in communities), key=lambda c: sorted(c))
+
+    def tied(small: set, big: set) -> bool:
+        return all(any(G.has_edge(u, v) and G[u][v]["weight"] >= MERGE_TIE for v in big) for u in small)
+
+    merged = True
+    while merged:
+        merged = False
+        for a in range(len(coms)):
+            for b in range(a + 1, len(coms)):
+                small, big = sorted((coms[a], coms[b]), key=lambda c: (len(c), sorted(c)))
+                if tied(small, big):
+                    coms[a] |= coms.pop(b)
+                    merged = True
+                    break
+            if merged:
+                break
+    return coms
+
+
+def promotional_clusters(documents: list[dict], links: list[dict], classes: list[str] | None = None,
+                         seed: int = 0) -> list[dict]:
+    """Cross-promotion networks among the promotional links.
+
+    Entities that appear together in a promotional link block (the page's entity and the
+    entities its promotional links point at) are joined in a co-occurrence graph, weighted
+    by the number of blocks; Louvain communities of that graph (edge weight: the overlap coefficient of the
+    entities' block sets), with communities that are densely tied to each other merged
+    (``MERGE_TIE``), are the clusters. Each
+    promotional link belongs to the cluster of its target's entity.
+
+    Parameters
+    ----------
+    documents, links : list of dict
+        Crawl records.
+    classes : list of str, optional
+        ``link_classes(documents, links)``; computed when omitted.
+    seed : int
+        Louvain seed (deterministic).
+
+    Returns
+    -------
+    list of dict
+        SPEC ``promotional_clusters`` entries ``{"id", "label", "links", "entities",
+        "pages", "evidence"}``, sorted by id. The id is the cluster's dominant entity.
+
+    Examples
+    --------
+    >>> docs = [{"url": f"https://github.com/a/n/{i}.md"} for i in range(3)]
+    >>> links = [{"source": d["url"], "target": t, "href": t, "anchor_text": a, "block": "h4[0]"}
+    ...          for d in docs for t, a in [("https://github.com/b/", "首页"),
+    ...                                        ("https://git.io/x", "安卓版"),
+    ...                                        ("https://github.com/a/vpn", "翻墙软件")]]
+    >>> [(c["id"], c["entities"], c["pages"]) for c in promotional_clusters(docs, links)]
+    [('github.com/a', ['git.io', 'github.com/a', 'github.com/b'], 3)]
+    """
+    if classes is None:
+        classes = link_classes(documents, links)
+    verdicts = classify_links(documents, links)
+    doc_ent = {d.get("url"): entity_of(d.get("url") or "") or "" for d in documents}
+    promo = [i for i, c in enumerate(classes) if c == "promotional"]
+    if not promo:
+        return []
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i in promo:
+        src = links[i].get("source") or ""
+        blocks[(src, verdicts[i]["block"])].append(i)
+
+    def target_entity(i: int) -> str:
+        src = links[i].get("source") or ""
+        return entity_of(links[i].get("target") or "") or doc_ent.get(src) or entity_of(src) or src
+
+    pairs: Counter = Counter()
+    seen: Counter = Counter()
+    for (src, _), idx in sorted(blocks.items()):
+        ents = {target_entity(i) for i in idx}
+        src_ent = doc_ent.get(src) or entity_of(src) or src
+        ents.add(src_ent)
+        seen.update(ents)
+        ordered = sorted(ents)
+        for a in range(len(ordered)):
+            for b in range(a + 1, len(ordered)):
+                pairs[(ordered[a], ordered[b])] += 1
+    # weight = overlap coefficient: entities that appear together whenever the rarer of
+    # them appears are tied with weight 1, whatever their absolute frequencies.
+    G = nx.Graph()
+    G.add_nodes_from(sorted(seen))
+    for (a, b), n in sorted(pairs.items()):
+        G.add_edge(a, b, weight=n / min(seen[a], seen[b]), blocks=n)
+    communities = _merge_dense(G, nx.community.louvain_communities(G, weight="weight", seed=seed))
+    member = {}
+    for k, com in enumerate(sorted(communities, key=lambda c: sorted(c))):
+        for e in com:
+            member[e] = k
+
+    per: dict[int, dict] = defaultdict(lambda: {"links": set(), "pages": set(), "ent": Counter(),
+                                                "anchors": Counter(), "signals": Counter(), "blocks": set()})
+    for i in promo:
+        link = links[i]
+        k = member[target_entity(i)]
+        c = per[k]
+        c["links"].add(link.get("target") or link.get("href") or "")
+        c["pages"].add(link.get("source") or "")
+        c["ent"][target_entity(i)] += 1
+        src = link.get("source") or ""
+        c["blocks"].add((src, verdicts[i]["block"]))
+        a = (link.get("anchor_text") or link.get("title") or link.get("alt") or "").strip()
+        if a:
+            c["anchors"][a] += 1
+        for ev in verdicts[i]["evidence"]:
+            sig = ev["signal"]
+            if sig in ("tracking", "shortener") or sig.startswith("keyword:"):
+                c["signals"][(sig, ev["detail"])] += 1
+            elif sig in ("template_block", "banner_block", "cross_entity", "promo_share"):
+                c["signals"][(sig, "")] += 1
+    owners: Counter = Counter(doc_ent.get(src) or entity_of(src) or src for src in {s for s, _ in blocks})
+
+    out = []
+    for k, c in per.items():
+        com = [e for e in member if member[e] == k]
+        ents_all = sorted(com, key=lambda e: (-seen[e], -owners[e], -c["ent"][e], e))
+        anchors = _top(c["anchors"], 3)
+        label = ", ".join(ents_all[:3]) + (": " + " / ".join(anchors) if anchors else "")
+        evidence = []
+        for (sig, detail), n in sorted(c["signals"].items(), key=lambda kv: (-kv[1], kv[0])):
+            if sig in ("template_block", "banner_block", "cross_entity", "promo_share"):
+                evidence.append({"signal": sig, "detail": f"{n} promotional links"})
+            else:
+                evidence.append({"signal": sig, "detail": f"{detail} ({n} links)"})
+        sub = G.subgraph([e for e in member if member[e] == k])
+        for a, b, w in sorted(sub.edges(data="blocks"), key=lambda e: (-e[2], e[0], e[1]))[:10]:
+            evidence.append({"signal": "co_occurrence", "detail": f"{a} + {b} in {w} promotional blocks"})
+        evidence.append({"signal": "community", "detail": f"louvain (seed={seed}) over {G.number_of_nodes()} entities"})
+        out.append({
+            "id": ents_all[0],
+            "label": label,
+            "links": sorted(c["links"]),
+            "entities": sorted(ents_all),
+            "pages": len(c["pages"]),
+            "evidence": evidence,
+        })
+    return sorted(out, key=lambda c: c["id"])

@@ -1,0 +1,150 @@
+"""Read crawl records (``documents.jsonl``, ``links.jsonl``, ``manifest.json``) back.
+
+Bad lines never stop a run: they are skipped and reported through ``logging`` (and
+counted in ``manifest["problems"]`` of the returned manifest copy).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from crawler import __version__ as _VERSION
+from crawler.errors import OutputError
+
+__all__ = ["load_records", "read_jsonl", "SCHEMA"]
+
+log = logging.getLogger(__name__)
+
+#: Record schema version this code reads (manifests may carry ``"schema": N``).
+SCHEMA = 1
+_FIX = "run `scrapy crawl seeds -a out={out}` first"
+
+
+def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[dict], list[str]]:
+    """Read a JSON Lines file: the records (dicts having every ``required`` key) and a
+    list of problems for lines that were skipped.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.jsonl")
+    >>> _ = open(p, "w").write('{"url": "a"}\\nnot json\\n[1]\\n{"x": 1}\\n')
+    >>> records, problems = read_jsonl(p, required=("url",))
+    >>> records, len(problems)
+    ([{'url': 'a'}], 3)
+    """
+    records: list[dict] = []
+    problems: list[str] = []
+    name = Path(path).name
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                problems.append(f"{name}:{number}: not JSON ({exc.msg}); line skipped")
+                continue
+            if not isinstance(record, dict):
+                problems.append(f"{name}:{number}: not a JSON object; line skipped")
+                continue
+            missing = [k for k in required if k not in record]
+            if missing:
+                problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
+                continue
+            records.append(record)
+    return records, problems
+
+
+def _check_version(manifest: dict, out: Path) -> None:
+    schema = manifest.get("schema")
+    if isinstance(schema, int) and schema > SCHEMA:
+        raise OutputError(
+            f"{out} holds crawl records of schema {schema}, newer than this linkprov reads "
+            f"({SCHEMA}); upgrade linkprov or {_FIX.format(out=out)} again"
+        )
+    version = manifest.get("version") or manifest.get("linkprov")
+    if isinstance(version, str) and version.split(".")[0] != _VERSION.split(".")[0]:
+        raise OutputError(
+            f"{out} was written by linkprov {version}, incompatible with {_VERSION}; "
+            f"{_FIX.format(out=out)} again"
+        )
+
+
+def load_records(out_dir: str | Path) -> tuple[list[dict], list[dict], dict]:
+    """Load the crawl records of an output folder.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        A folder written by ``scrapy crawl seeds -a out=DIR``.
+
+    Returns
+    -------
+    documents : list of dict
+        One per document, unique by ``url`` (the first record wins), in file order.
+    links : list of dict
+        One per link occurrence, in file order.
+    manifest : dict
+        ``manifest.json`` (``{}`` if absent), with ``"problems"``: the skipped lines.
+
+    Raises
+    ------
+    crawler.errors.OutputError
+        (a ``LinkprovError``) when the folder or ``documents.jsonl`` is missing, or the
+        records come from an incompatible version.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(d, "documents.jsonl"), "w").write('{"url": "https://a.org/"}\\n')
+    >>> _ = open(os.path.join(d, "links.jsonl"), "w").write(
+    ...     '{"source": "https://a.org/", "target": "https://b.org/"}\\n')
+    >>> docs, links, manifest = load_records(d)
+    >>> [x["url"] for x in docs], [x["target"] for x in links], manifest["problems"]
+    (['https://a.org/'], ['https://b.org/'], [])
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise OutputError(f"no output folder {out}: {_FIX.format(out=out)}")
+    docs_path = out / "documents.jsonl"
+    if not docs_path.is_file():
+        raise OutputError(f"{out} has no documents.jsonl: {_FIX.format(out=out)}")
+    manifest: dict = {}
+    problems: list[str] = []
+    manifest_path = out / "manifest.json"
+    if manifest_path.is_file():
+        try:
+            loaded = json.loads(manifest_path.read_text("utf-8"))
+            manifest = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError) as exc:
+            problems.append(f"manifest.json unreadable ({exc}); ignored")
+    _check_version(manifest, out)
+    raw_docs, doc_problems = read_jsonl(docs_path, required=("url",))
+    problems += doc_problems
+    documents: list[dict] = []
+    seen: set[str] = set()
+    for doc in raw_docs:
+        url = doc.get("url")
+        if not isinstance(url, str) or not url:
+            problems.append("documents.jsonl: a record without a URL; skipped")
+            continue
+        if url in seen:
+            problems.append(f"documents.jsonl: {url} appears again; later record skipped")
+            continue
+        seen.add(url)
+        documents.append(doc)
+    links: list[dict] = []
+    links_path = out / "links.jsonl"
+    if links_path.is_file():
+        links, link_problems = read_jsonl(links_path, required=("source",))
+        problems += link_problems
+    else:
+        problems.append("links.jsonl missing; analysed without links")
+    for problem in problems:
+        log.warning("%s: %s", out, problem)
+    manifest = dict(manifest)
+    manifest["problems"] = problems
+    return documents, links, manifest

@@ -1,0 +1,270 @@
+"""Stories: documents about the same event, across mirrors, scripts and languages.
+
+Two documents belong to one story when either
+
+* their normalized texts are **near-duplicates** (MinHash + LSH over character shingles of
+  the text folded with ``graph.text.normalize_text``: Traditional -> Simplified, NFKC,
+  lower case; site boilerplate lines removed) — mirrors and reposts; or
+* they **share salient rare terms** — names and other rare words, in either script — and
+  were published close together (within ``MAX_DAYS``). Terms are character 3-grams of CJK
+  runs (a language-independent proxy for named entities: 马克龙 / 馬克龍 fold to one term)
+  and Latin-script words; a document's salient terms are those it repeats; two documents
+  are compared by the IDF-weighted overlap of their salient terms (IDF over the documents
+  at hand, so terms every page of a network uses weigh little). Candidate pairs come from
+  an inverted index over each document's rarest salient terms, so the cost grows with the
+  number of documents rather than their pairs. Issues of one recurring column (titles
+  equal up to numbers) and near-empty pages (video stubs) are not joined by terms.
+
+Stories are the connected groups of such pairs; a pair only joins two groups when it is
+about as strong as the links inside them (average-link check), so one chain of weak
+similarities cannot grow a giant story. Each story names its earliest document (by
+``published``; undated documents come last) and lists the shared terms as evidence.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from datetime import date
+
+from datasketch import MinHashLSH
+
+from graph.text import boilerplate_lines, content_text, minhash, normalize_text, shingles
+
+__all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs"]
+
+#: Jaccard (MinHash estimate) above which two texts are near-duplicates.
+NEAR_DUP = 0.5
+#: Shared-salient-term score above which two dated documents close in time share a story.
+RELATED = 0.2
+#: Score needed when a date is missing (no date proximity to support the pair).
+RELATED_UNDATED = 0.35
+#: Largest gap in days between the publication dates of related documents.
+MAX_DAYS = 10
+#: Documents with less normalized content than this (characters, boilerplate removed)
+#: carry too little text to be compared (video pages, stubs).
+MIN_CHARS = 200
+#: Salient terms per document that index candidate pairs.
+TOP_TERMS = 60
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+_LATIN = re.compile(r"[a-z][a-z0-9'\-]{3,}")
+_URL = re.compile(r"\S+://\S+")
+_DIGITS = re.compile(r"[\d\s\W_]+")
+
+
+def story_terms(text: str) -> Counter:
+    """Term counts of an already normalized text: CJK character 3-grams (a
+    language-independent proxy for names: 马克龙 and 馬克龍 fold to one term) and Latin-script
+    words of four or more letters.
+
+    Examples
+    --------
+    >>> sorted(story_terms(normalize_text("馬克龍說 Macron said")))
+    ['macron', 'said', '克龙说', '马克龙']
+    """
+    terms: Counter = Counter()
+    for run in _CJK.findall(text):
+        terms.update(run[i : i + 3] for i in range(len(run) - 2))
+    terms.update(w.strip("'-") for w in _LATIN.findall(text) if len(w.strip("'-")) >= 4)
+    return terms
+
+
+def salient_terms(texts: list[str]) -> tuple[list[dict[str, int]], dict[str, float]]:
+    """Per text, its salient terms (terms it repeats) with their counts, and the smoothed IDF of every term
+    over ``texts``: ``log((1 + n) / (1 + df)) + 1``.
+
+    Examples
+    --------
+    >>> sets, idf = salient_terms(["乌克兰 乌克兰 和平谈判", "乌克兰 乌克兰 战争"])
+    >>> sets, round(idf["乌克兰"], 2), round(idf["和平谈"], 2)
+    ([{'乌克兰': 2}, {'乌克兰': 2}], 1.0, 1.41)
+    """
+    counts = [story_terms(t) for t in texts]
+    n = len(texts)
+    df: Counter = Counter()
+    for c in counts:
+        df.update(c.keys())
+    idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
+    return [{t: k for t, k in c.items() if k >= 2} for c in counts], idf
+
+
+def _overlap(a: dict[str, int], b: dict[str, int], idf: dict[str, float]) -> float:
+    """IDF-weighted overlap coefficient of two salient-term sets."""
+    shared = a.keys() & b.keys()
+    if not shared:
+        return 0.0
+    wa, wb = sum(idf[t] for t in a), sum(idf[t] for t in b)
+    return sum(idf[t] for t in shared) / min(wa, wb)
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return None
+
+
+def _shared_terms(a: dict[str, int], b: dict[str, int], idf: dict[str, float], k: int = 8) -> list[str]:
+    """The shared terms that weigh most: rare in the collection, repeated in both."""
+    return sorted(a.keys() & b.keys(), key=lambda t: (-idf[t] * math.log1p(min(a[t], b[t])), t))[:k]
+
+
+def _series(title: str | None) -> str:
+    """A title with numbers and punctuation removed: recurring columns ("82人声明...",
+    "68人声明...") share it although each issue is a different event."""
+    return _DIGITS.sub("", normalize_text(title))
+
+
+def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]]]:
+    """Pairs of documents (by index) that belong to one story, with score and evidence.
+
+    Examples
+    --------
+    >>> docs = [{"url": "a", "published": "2025-09-04", "text": "法国总统马克龙与泽连斯基在巴黎会晤，马克龙表示，泽连斯基将讨论乌克兰安全保障。" * 6},
+    ...         {"url": "b", "published": "2025-09-08", "text": "法國總統馬克龍宣布，多國將為烏克蘭提供安全保障，澤連斯基表示歡迎馬克龍的決定。" * 6},
+    ...         {"url": "c", "published": "2025-09-05", "text": "今年的中秋节月饼价格上涨，商家推出新口味，月饼礼盒也更贵。" * 6}]
+    >>> [(i, j) for i, j, _, _ in story_pairs(docs)]
+    [(0, 1)]
+    """
+    # site template lines: any line shared by three or more pages of one site with
+    # different titles (templates, series intros, video-player notices); a superset of
+    # the default boilerplate rule, which also asks for a share of the site's pages
+    boiler = boilerplate_lines(documents, min_docs=3, min_share=0.0)
+    texts = []
+    for d in documents:
+        body = content_text(d.get("text"), boiler)
+        title = normalize_text(d.get("title"))
+        text = f"{title}\n{body}" if title and title not in body else body
+        texts.append(_URL.sub(" ", text))
+    usable = [len(re.sub(r"\s", "", t)) >= MIN_CHARS for t in texts]
+    dates = [_date(d.get("published")) for d in documents]
+    pairs: dict[tuple[int, int], tuple[float, list[dict]]] = {}
+
+    # near-duplicates: MinHash LSH over 5-shingles
+    lsh = MinHashLSH(threshold=NEAR_DUP, num_perm=128)
+    sigs: list = []
+    for i, t in enumerate(texts):
+        sigs.append(minhash(shingles(t, 5)) if usable[i] else None)
+        if sigs[i] is not None:
+            lsh.insert(str(i), sigs[i])
+    for i, sig in enumerate(sigs):
+        if sig is None:
+            continue
+        for key in sorted(lsh.query(sig), key=int):
+            j = int(key)
+            if j <= i:
+                continue
+            jac = sig.jaccard(sigs[j])
+            if jac >= NEAR_DUP:
+                pairs[(i, j)] = (jac, [{"signal": "near_duplicate", "detail": f"MinHash Jaccard {jac:.2f} of normalized text"}])
+
+    # shared salient (repeated, rare) terms + date proximity
+    sets, idf = salient_terms(texts)
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, terms in enumerate(sets):
+        if usable[i]:
+            for t in sorted(terms, key=lambda t: (-idf[t], t))[:TOP_TERMS]:
+                index[t].append(i)
+    common = max(50, len(documents) // 5)
+    candidates: Counter = Counter()
+    for t, docs in index.items():
+        if len(docs) > common:   # too common to point at one event
+            continue
+        for a in range(len(docs)):
+            for b in range(a + 1, len(docs)):
+                candidates[(docs[a], docs[b])] += 1
+    for (i, j), n in sorted(candidates.items()):
+        if n < 2 or (i, j) in pairs:
+            continue
+        ti, tj = _series(documents[i].get("title")), _series(documents[j].get("title"))
+        if ti and ti == tj:
+            continue   # issues of one recurring column
+        score = _overlap(sets[i], sets[j], idf)
+        di, dj = dates[i], dates[j]
+        if di and dj:
+            gap = abs((di - dj).days)
+            if gap > MAX_DAYS or score < RELATED:
+                continue
+            when = {"signal": "dates", "detail": f"published {gap} days apart ({min(di, dj)} / {max(di, dj)})"}
+        else:
+            if score < RELATED_UNDATED:
+                continue
+            when = {"signal": "dates", "detail": "a publication date is unknown"}
+        terms = _shared_terms(sets[i], sets[j], idf)
+        pairs[(i, j)] = (score, [
+            {"signal": "shared_terms", "detail": f"score {score:.2f}; shared: {', '.join(terms)}"},
+            when,
+        ])
+    return [(i, j, sc, ev) for (i, j), (sc, ev) in sorted(pairs.items())]
+
+
+def find_stories(documents: list[dict]) -> list[dict]:
+    """Group documents about the same event into stories.
+
+    Parameters
+    ----------
+    documents : list of dict
+        Records of ``documents.jsonl`` (``url``, ``title``, ``text``, ``published``).
+
+    Returns
+    -------
+    list of dict
+        SPEC ``stories`` entries ``{"id", "documents", "earliest", "evidence"}`` for every
+        group of two or more documents, sorted by id. ``evidence`` holds one entry per
+        joining pair (``near_duplicate`` / ``shared_terms`` + ``dates``) and the reason for
+        the earliest document.
+
+    Examples
+    --------
+    >>> docs = [{"url": "https://a.org/1", "published": "2025-09-04",
+    ...          "text": "法国总统马克龙与泽连斯基在巴黎会晤，讨论乌克兰安全保障。" * 8},
+    ...         {"url": "https://b.org/2", "published": "2025-09-08",
+    ...          "text": "法國總統馬克龍宣布，多國將為烏克蘭提供安全保障，澤連斯基表示歡迎。" * 8}]
+    >>> [(s["documents"], s["earliest"]) for s in find_stories(docs)]
+    [(['https://a.org/1', 'https://b.org/2'], 'https://a.org/1')]
+    """
+    by_url = {}
+    for d in documents:
+        if d.get("url") and d["url"] not in by_url:
+            by_url[d["url"]] = d
+    documents = [by_url[u] for u in sorted(by_url)]     # input order never matters
+    pairs = story_pairs(documents)
+    parent = list(range(len(documents)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(documents))}
+    strength: dict[int, list[float]] = {i: [] for i in range(len(documents))}
+    evidence: dict[int, list[dict]] = {i: [] for i in range(len(documents))}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j, score, ev in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+        ri, rj = find(i), find(j)
+        if ri == rj:
+            strength[ri].append(score)
+            continue
+        inner = strength[ri] + strength[rj]
+        if inner and score < 0.5 * (sum(inner) / len(inner)):
+            continue   # a weak bridge between two tight groups: keep them apart
+        parent[rj] = ri
+        members[ri] += members.pop(rj)
+        strength[ri] = inner + [score]
+        a, b = documents[i]["url"], documents[j]["url"]
+        evidence[ri] = evidence[ri] + evidence.pop(rj) + [{"signal": e["signal"], "detail": f"{a} ~ {b}: {e['detail']}"} for e in ev]
+    stories = []
+    for root, idx in members.items():
+        if len(idx) < 2:
+            continue
+        docs = sorted(documents[i]["url"] for i in idx)
+        first = min(idx, key=lambda i: (_date(documents[i].get("published")) or date.max, documents[i]["url"]))
+        pub = documents[first].get("published")
+        ev = sorted(evidence[root], key=lambda e: (e["signal"], e["detail"]))
+        ev.append({"signal": "earliest", "detail": f"{documents[first]['url']} published {pub}" if pub else
+                   f"{documents[first]['url']} (no document is dated)"})
+        sid = "story-" + hashlib.sha1("\n".join(docs).encode("utf-8")).hexdigest()[:10]
+        stories.append({"id": sid, "documents": docs, "earliest": documents[first]["url"], "evidence": ev})
+    return sorted(stories, key=lambda s: s["id"])

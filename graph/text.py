@@ -1,0 +1,183 @@
+"""Text normalization for near-duplicates, sources and stories.
+
+One place for: folding scripts and widths (``normalize_text``), finding template lines
+that recur across the pages of one site (``boilerplate_lines``), and the shingles and
+MinHash signatures that near-duplicate detection uses (``shingles``, ``minhash``).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+
+from datasketch import MinHash
+
+from graph.entities import entity_of, host_of
+
+__all__ = [
+    "fold",
+    "normalize_text",
+    "normalize_lines",
+    "boilerplate_lines",
+    "content_text",
+    "shingles",
+    "minhash",
+    "NUM_PERM",
+]
+
+NUM_PERM = 128
+_WS = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    try:
+        return opencc.OpenCC("t2s")
+    except Exception:  # older/other builds want the config file name
+        return opencc.OpenCC("t2s.json")
+
+
+def fold(text: str | None) -> str:
+    """NFKC (full-width -> half-width) and Traditional -> Simplified, keeping case and
+    white space (for case-sensitive matching of names such as ``AP``).
+
+    Examples
+    --------
+    >>> fold("美聯社（ＡＰ）")
+    '美联社(AP)'
+    """
+    if not text:
+        return ""
+    return _t2s().convert(unicodedata.normalize("NFKC", text))
+
+
+@lru_cache(maxsize=1 << 17)
+def normalize_text(text: str | None) -> str:
+    """Fold ``text`` for comparison: NFKC (full-width -> half-width), Traditional ->
+    Simplified Chinese (opencc ``t2s``), lower case, white space collapsed to one space.
+
+    Examples
+    --------
+    >>> normalize_text("法國總統  馬克龍（ＡＦＰ）")
+    '法国总统 马克龙(afp)'
+    >>> normalize_text(None)
+    ''
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _t2s().convert(text)
+    return _WS.sub(" ", text.lower()).strip()
+
+
+def normalize_lines(text: str | None) -> list[str]:
+    """The non-empty normalized lines of ``text``.
+
+    Examples
+    --------
+    >>> normalize_lines("甲 乙\\n\\n  ＡＢ  ")
+    ['甲 乙', 'ab']
+    """
+    return [n for n in (normalize_text(line) for line in (text or "").splitlines()) if n]
+
+
+def _group_of(url: str) -> str:
+    return entity_of(url) or host_of(url) or ""
+
+
+def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: float = 0.3) -> set[str]:
+    """Normalized lines that recur across many documents of one entity (site template).
+
+    A line is boilerplate when, within one entity (see ``graph.entities.entity_of``), it
+    occurs in at least ``min_docs`` documents with *different* titles and in at least
+    ``min_share`` of that entity's documents. Requiring different titles keeps copies of
+    one article (e.g. its Simplified and Traditional editions) from erasing each other.
+
+    Parameters
+    ----------
+    documents : iterable of dict
+        Records of ``documents.jsonl`` (``url``, ``title``, ``text``).
+    min_docs : int
+        Minimum number of distinct-title documents a line must occur in.
+    min_share : float
+        Minimum share of the entity's documents a line must occur in.
+
+    Returns
+    -------
+    set of str
+        Normalized lines (as ``normalize_text`` gives them).
+
+    Examples
+    --------
+    >>> docs = [{"url": f"https://a.org/{i}", "title": f"t{i}", "text": f"Home | News\\nstory {i}"}
+    ...         for i in range(4)]
+    >>> sorted(boilerplate_lines(docs))
+    ['home | news']
+    """
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for doc in documents:
+        groups[_group_of(doc.get("url") or "")].append(doc)
+    result: set[str] = set()
+    for docs in groups.values():
+        if len(docs) < min_docs:
+            continue
+        titles: dict[str, set[str]] = defaultdict(set)
+        counts: dict[str, int] = defaultdict(int)
+        for doc in docs:
+            title = normalize_text(doc.get("title")) or doc.get("url") or ""
+            for line in set(normalize_lines(doc.get("text"))):
+                counts[line] += 1
+                titles[line].add(title)
+        need = max(min_docs, min_share * len(docs))
+        result.update(line for line, n in counts.items() if n >= need and len(titles[line]) >= min_docs)
+    return result
+
+
+def content_text(text: str | None, boilerplate: set[str] | frozenset = frozenset()) -> str:
+    """Normalized text without boilerplate lines, lines joined by newlines.
+
+    Examples
+    --------
+    >>> content_text("Home | News\\nA story.", {"home | news"})
+    'a story.'
+    """
+    return "\n".join(line for line in normalize_lines(text) if line not in boilerplate)
+
+
+def shingles(text: str, k: int = 5) -> set[str]:
+    """Character ``k``-shingles of ``text`` with white space removed (works for scripts
+    without word spaces, such as Chinese, and for English alike).
+
+    Examples
+    --------
+    >>> sorted(shingles("ab cd", 3))
+    ['abc', 'bcd']
+    >>> shingles("ab", 3)
+    {'ab'}
+    """
+    s = _WS.sub("", text or "")
+    if not s:
+        return set()
+    if len(s) <= k:
+        return {s}
+    return {s[i : i + k] for i in range(len(s) - k + 1)}
+
+
+def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
+    """A datasketch ``MinHash`` of ``items`` (deterministic: fixed seed, CRC-32 item hash).
+
+    Examples
+    --------
+    >>> a = minhash(shingles("the same old story about mirrors"))
+    >>> b = minhash(shingles("the same old story about mirrors!"))
+    >>> a.jaccard(b) > 0.8
+    True
+    """
+    m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32)  # C-speed, deterministic 32-bit hash
+    m.update_batch([s.encode("utf-8") for s in sorted(items)])
+    return m

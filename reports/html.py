@@ -1,0 +1,192 @@
+"""report.html: one self-contained page a researcher can read, check and cite.
+
+A summary first (inputs read and skipped, mirrors, originals, sources, clusters, stories),
+then the pictures (embedded as base64), then one table per verdict with its evidence, the
+seed documents with their pictures (files beside the report) and the skipped inputs with
+their reasons. Everything from the data is escaped; only http(s) URLs become links.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+
+__all__ = ["render_html", "summary"]
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans",system-ui,sans-serif;margin:2em auto;max-width:1250px;
+color:#222;line-height:1.45;padding:0 1em}
+h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;width:100%;font-size:.9em;margin:.5em 0}
+th,td{border:1px solid #ddd;padding:.3em .5em;vertical-align:top;text-align:left;word-break:break-word}
+th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}
+.summary td:first-child{width:16em}.summary td.n{font-weight:bold;font-size:1.1em}
+.num{text-align:right;white-space:nowrap}ul.ev{margin:0;padding-left:1.1em}
+figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
+.muted{color:#777}code{font-size:.92em}details summary{cursor:pointer;color:#345}
+nav a{margin-right:1em}
+"""
+
+
+def _e(x) -> str:
+    return escape("" if x is None else str(x), quote=True)
+
+
+def _url(u) -> str:
+    """A link for http(s) URLs, escaped text for anything else."""
+    s = "" if u is None else str(u)
+    if s.lower().startswith(("http://", "https://")):
+        return f'<a href="{_e(s)}" rel="noopener noreferrer">{_e(s)}</a>'
+    return f"<code>{_e(s)}</code>"
+
+
+def _evidence(ev) -> str:
+    if not ev:
+        return '<span class="muted">—</span>'
+    items = []
+    for x in ev if isinstance(ev, list) else [ev]:
+        if isinstance(x, dict):
+            head = x.get("signal") or x.get("kind") or ""
+            rest = {k: v for k, v in sorted(x.items()) if k not in ("signal", "kind")}
+            parts = []
+            for k, v in rest.items():
+                val = _url(v) if isinstance(v, str) and v.startswith(("http://", "https://")) else _e(
+                    v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True))
+                parts.append(val if k in ("detail", "text") else f"<span class='muted'>{_e(k)}:</span> {val}")
+            items.append(f"<li><b>{_e(head)}</b> {' · '.join(parts)}</li>" if head else f"<li>{' · '.join(parts)}</li>")
+        else:
+            items.append(f"<li>{_e(x)}</li>")
+    return f'<ul class="ev">{"".join(items)}</ul>'
+
+
+def _urls(urls, limit=12) -> str:
+    urls = list(urls or [])
+    head = "<br>".join(_url(u) for u in urls[:limit])
+    if len(urls) > limit:
+        head += f"<details><summary>{len(urls) - limit} more</summary>{'<br>'.join(_url(u) for u in urls[limit:])}</details>"
+    return head or '<span class="muted">—</span>'
+
+
+def _table(header, rows, empty="none found") -> str:
+    if not rows:
+        return f'<p class="muted">{_e(empty)}</p>'
+    th = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _num(x) -> str:
+    if isinstance(x, float):
+        return f'<span class="num">{x:.2f}</span>'
+    return f'<span class="num">{_e(x)}</span>'
+
+
+def summary(G, provenance: dict, manifest: dict | None) -> list[tuple[str, int]]:
+    """The counts shown at the top of the report, as ``[(label, n)]``."""
+    inputs = (manifest or {}).get("inputs") or []
+    docs = sum(1 for _, d in G.nodes(data=True) if d.get("kind") == "document")
+    mirrors = provenance.get("mirrors") or []
+    return [
+        ("inputs read", sum(1 for i in inputs if i.get("status") == "processed")),
+        ("inputs skipped", sum(1 for i in inputs if i.get("status") == "skipped")),
+        ("documents", docs),
+        ("mirrored documents", len(mirrors)),
+        ("originals", len({m.get("original") for m in mirrors})),
+        ("mirror rules learned", len(provenance.get("mirror_rules") or [])),
+        ("sources named", len(provenance.get("sources") or [])),
+        ("promotional clusters", len(provenance.get("promotional_clusters") or [])),
+        ("stories", len(provenance.get("stories") or [])),
+        ("entities", len(provenance.get("entities") or [])),
+    ]
+
+
+def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, bytes],
+                documents: list[tuple[str, str]], *, version: str = "") -> str:
+    """The report as a string.
+
+    Parameters
+    ----------
+    pictures : dict
+        ``{"provenance_map.png": bytes, "link_classes.png": bytes}``: embedded as base64.
+    documents : list of (url, picture file name)
+        The seed documents; their pictures are linked as files beside the report.
+    """
+    P = provenance
+    out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>linkprov report</title><style>{CSS}</style></head><body>",
+           f'<h1>linkprov report</h1><p class="muted">provenance of the documents read, written by linkprov {_e(version)}. '
+           'Data files beside this page: <code>provenance.json</code>, <code>graph.graphml</code>, '
+           '<code>graph.gexf</code>, <code>nodes.csv</code>, <code>edges.csv</code>.</p>',
+           '<nav><a href="#pictures">pictures</a><a href="#mirrors">mirrors</a><a href="#rules">mirror rules</a>'
+           '<a href="#sources">sources</a><a href="#clusters">promotional clusters</a><a href="#stories">stories</a>'
+           '<a href="#entities">entities</a><a href="#documents">documents</a><a href="#skipped">skipped inputs</a></nav>',
+           '<h2 id="summary">Summary</h2><table class="summary"><tbody>']
+    for label, n in summary(G, P, manifest):
+        out.append(f'<tr><td>{_e(label)}</td><td class="n">{_e(n)}</td></tr>')
+    out.append("</tbody></table>")
+
+    out.append('<h2 id="pictures">Pictures</h2>')
+    captions = {"provenance_map.png": "Provenance map: entities read (middle, circle area = documents), the originals "
+                "their mirrors copy (left, grey arrows), the entities their pages promote (right, coloured by "
+                "promotional cluster).",
+                "link_classes.png": "Link classes per entity: how the links on each entity's pages are classed, and "
+                "how each entity is linked to."}
+    for name in sorted(pictures, key=lambda n: (n != "provenance_map.png", n)):
+        b64 = base64.b64encode(pictures[name]).decode("ascii")
+        out.append(f'<figure><img src="data:image/png;base64,{b64}" alt="{_e(name)}">'
+                   f"<figcaption>{_e(captions.get(name, name))} (<code>{_e(name)}</code>)</figcaption></figure>")
+
+    out.append('<h2 id="mirrors">Mirrors and their originals</h2>')
+    rows = [[_url(m.get("mirror")), _url(m.get("original")), _num(m.get("confidence")), _evidence(m.get("evidence"))]
+            for m in P.get("mirrors") or []]
+    out.append(_table(["mirror", "original", "confidence", "evidence (signals)"], rows, "no mirror found"))
+
+    out.append('<h2 id="rules">Mirror rules learned</h2>')
+    rows = [[f"<code>{_e(r.get('mirror'))}</code>", f"<code>{_e(r.get('original'))}</code>", _num(r.get("support")),
+             _num(r.get("confidence"))] for r in P.get("mirror_rules") or []]
+    out.append(_table(["mirror URL pattern", "original URL pattern", "support", "confidence"], rows, "no rule learned"))
+
+    out.append('<h2 id="sources">Sources named in the text</h2>')
+    rows = [[_e(s.get("name")), _e(s.get("kind")), _e(s.get("entity") or "—"), _urls(s.get("documents")),
+             _evidence(s.get("evidence"))] for s in P.get("sources") or []]
+    out.append(_table(["name", "kind", "entity", "documents", "evidence (the naming sentence)"], rows, "no source named"))
+
+    out.append('<h2 id="clusters">Promotional clusters</h2>')
+    rows = [[_e(c.get("id")), _e(c.get("label")), "<br>".join(_e(x) for x in c.get("entities") or []),
+             _num(c.get("pages")), _urls(c.get("links"), 8), _evidence(c.get("evidence"))]
+            for c in P.get("promotional_clusters") or []]
+    out.append(_table(["id", "label", "entities", "pages", "links", "evidence"], rows, "no promotional cluster"))
+
+    out.append('<h2 id="stories">Stories (the same event in several documents)</h2>')
+    rows = [[_e(s.get("id")), _url(s.get("earliest")), _urls(s.get("documents")), _evidence(s.get("evidence"))]
+            for s in P.get("stories") or []]
+    out.append(_table(["id", "earliest", "documents", "evidence"], rows, "no story"))
+
+    out.append('<h2 id="entities">Entities and their roles</h2>')
+    rows = [[_e(x.get("entity")), _e(x.get("role")), _num(x.get("documents")), _evidence(x.get("evidence"))]
+            for x in P.get("entities") or []]
+    out.append(_table(["entity", "role", "documents", "evidence"], rows, "no entity"))
+
+    out.append('<h2 id="documents">Seed documents</h2>')
+    rows = []
+    for url, pic in documents:
+        d = G.nodes[url] if url in G else {}
+        lang = d.get("language")
+        if isinstance(lang, str) and lang.startswith("["):
+            try:
+                lang = ", ".join(json.loads(lang))
+            except ValueError:
+                pass
+        rows.append([_e(d.get("title") or "—"), _url(url), _e(d.get("published") or "—"), _e(lang or "—"),
+                     _e(d.get("role") or "—"),
+                     f'<details><summary>picture</summary><img loading="lazy" src="{_e(pic)}" alt="{_e(pic)}" '
+                     f'style="max-width:100%"></details>' if pic else "—"])
+    out.append(_table(["title", "URL", "published", "language", "role", "picture"], rows, "no seed document"))
+
+    out.append('<h2 id="skipped">Skipped inputs</h2>')
+    rows = [[f"<code>{_e(i.get('input'))}</code>", _e(i.get("reason")), _e(i.get("detail") or "")]
+            for i in (manifest or {}).get("inputs") or [] if i.get("status") == "skipped"]
+    out.append(_table(["input", "reason", "detail"], rows, "every input was read"))
+    out.append("</body></html>\n")
+    return "\n".join(out)

@@ -1,0 +1,164 @@
+import pytest
+
+from graph.mirrors import (apply_rules, combine, explicit_pairs, find_mirrors, host_pairs, learn_rules,
+                           near_duplicates)
+
+M = "https://mirror.example.net/a/1.html"
+O = "https://orig.example.com/news/1.html"
+
+
+def _link(target, **kw):
+    base = {"source": M, "target": target, "href": target, "tag": "a", "attribute": "href"}
+    base.update(kw)
+    return base
+
+
+@pytest.mark.parametrize("doc, links, signal", [
+    ({"url": M, "text": ""}, [_link(O, tag="link", rel="canonical")], "canonical"),
+    ({"url": M, "text": ""}, [_link(O, tag="meta", attribute="content", rel="og:url")], "og:url"),
+    ({"url": M, "text": ""}, [_link(O, marker="原文链接", marker_kind="original")], "original_link"),
+    ({"url": M, "text": "", "attributions": [{"kind": "original", "marker": "本文转自", "text": "本文转自 x",
+                                              "name": None, "url": O}]}, [], "attribution"),
+    ({"url": M, "text": "Originally published at https://orig.example.com/news/1.html."}, [], "statement"),
+    ({"url": M, "text": "Source: https://orig.example.com/news/1.html"}, [], "statement"),
+    ({"url": M, "text": "原文地址（需翻墙访问）：https://orig.example.com/news/1.html"}, [], "statement"),
+    ({"url": M, "text": "瀏覽原文：https://orig.example.com/news/1.html"}, [], "statement"),  # Traditional
+    ({"url": M, "text": "See https://orig.example.com/news/1.html for more"}, [], None),  # no marker
+])
+def test_each_explicit_signal(doc, links, signal):
+    pairs, publishers = explicit_pairs([doc], links)
+    got = {(p["mirror"], p["original"], e["signal"]) for p in pairs for e in p["evidence"]}
+    assert got == ({(M, O, signal)} if signal else set())
+    assert publishers == []
+
+
+def test_self_and_home_page_statements_are_not_pairs():
+    links = [_link(M, tag="link", rel="canonical"),
+             _link("https://www.epochtimes.com/", marker="本文转自", marker_kind="original")]
+    pairs, publishers = explicit_pairs([{"url": M, "text": ""}], links)
+    assert pairs == []
+    assert {(p["document"], p["entity"]) for p in publishers} == {(M, "epochtimes.com")}
+
+
+SEED_M = "https://github.com/1992513/djy/blob/master/gb/25/9/4/n14587530.md"
+SEED_O = "https://www.epochtimes.com/gb/25/9/4/n14587530.htm"
+
+
+def test_seed_rule_learned_and_predicts():
+    rules = learn_rules([(SEED_M, SEED_O)])
+    assert [(r.mirror, r.original, r.support, r.predictive) for r in rules] == [
+        ("https://github.com/1992513/djy/blob/master/{path}.md", "https://www.epochtimes.com/{path}.htm", 1, True)]
+    assert rules[0].confidence == 0.5
+    got = {(p["mirror"], p["original"]) for p in apply_rules(rules, [
+        "https://github.com/1992513/djy/blob/master/gb/25/2/25/n14445001.md",
+        "https://github.com/1992513/djy/blob/master/gb/18/10/27/n10812623.md?dfh#1",
+        "https://github.com/1992513/www/blob/master/README.md",       # other repository
+        "https://github.com/1992513/djy/blob/master/gb/nf1351518.md",  # not the article shape
+        "https://github.com/1992513/djy/blob/master/gb/25/2/25/n1.html",  # other suffix
+    ])}
+    assert got == {
+        ("https://github.com/1992513/djy/blob/master/gb/25/2/25/n14445001.md",
+         "https://www.epochtimes.com/gb/25/2/25/n14445001.htm"),
+        ("https://github.com/1992513/djy/blob/master/gb/18/10/27/n10812623.md?dfh#1",
+         "https://www.epochtimes.com/gb/18/10/27/n10812623.htm"),
+    }
+
+
+@pytest.mark.parametrize("pairs, mirror, original, support, predictive", [
+    # only an ID is shared: slug and date parts differ between pairs -> wildcards, no prediction
+    ([("https://github.com/x/mh/blob/master/pages/87/402912.md",
+       "http://www.minghui.org/mh/articles/2020/3/25/病毒疫情--402912.html"),
+      ("https://github.com/x/mh/blob/master/pages/328/102923.md",
+       "http://www.minghui.org/mh/articles/2005/5/31/102923.html")],
+     "https://github.com/x/mh/blob/master/pages/{*}/{id}.md",
+     "http://www.minghui.org/mh/articles/{*}/{*}/{*}/{*}{id}.html", 2, False),
+    # shared tail of several segments, swapped suffix
+    ([("https://gitlab.com/o/r/-/raw/main/a/b/c.md", "https://news.example.org/a/b/c.html"),
+      ("https://gitlab.com/o/r/-/raw/main/x/y/z.md", "https://news.example.org/x/y/z.html")],
+     "https://gitlab.com/o/r/-/raw/main/{path}.md", "https://news.example.org/{path}.html", 2, True),
+    # an ID inside a query-free path, same ID token in a differently shaped original
+    ([("https://mirror.example.net/copy/item-55501.html", "https://orig.example.com/story/55501/index.html")],
+     "https://mirror.example.net/copy/item-{id}.html", "https://orig.example.com/story/{id}/index.html", 1, True),
+])
+def test_rule_generalisation(pairs, mirror, original, support, predictive):
+    rules = learn_rules(pairs)
+    assert [(r.mirror, r.original, r.support, r.predictive) for r in rules] == [
+        (mirror, original, support, predictive)]
+    for m, o in pairs:
+        assert rules[0].matches_pair(m, o)
+
+
+def test_non_predictive_rule_predicts_nothing():
+    rules = learn_rules([("https://m.net/p/1/4021.md", "https://o.com/2020/a-4021.html"),
+                         ("https://m.net/p/2/4022.md", "https://o.com/2021/b-4022.html")])
+    assert rules and not rules[0].predictive
+    assert apply_rules(rules, ["https://m.net/p/3/4023.md"]) == []
+
+
+def test_rule_confidence_grows_with_support():
+    pairs = [(f"https://m.net/r/{i}/n{i}0000.md", f"https://o.com/{i}/n{i}0000.htm") for i in range(1, 5)]
+    assert [r.confidence for r in learn_rules(pairs[:1])] == [0.5]
+    assert [r.confidence for r in learn_rules(pairs)] == [0.8]
+
+
+BODY = "法国总统马克龙宣布二十六个国家承诺在停火后向乌克兰部署保障部队，这是欧洲安全保障的重要一步。" * 3
+
+
+@pytest.mark.parametrize("docs, expected", [
+    # direction from dates: the earlier one is the original
+    ([{"url": "https://a.org/1", "text": BODY, "published": "2025-09-04"},
+      {"url": "https://b.org/1", "text": BODY.replace("马克龙", "馬克龍"), "published": "2025-09-08"}],
+     {("https://b.org/1", "https://a.org/1")}),
+    # no date, no known roles: a near-duplicate but no direction, so no mirror verdict
+    ([{"url": "https://a.org/1", "text": BODY}, {"url": "https://b.org/1", "text": BODY}], set()),
+    # different texts
+    ([{"url": "https://a.org/1", "text": BODY, "published": "2025-09-04"},
+      {"url": "https://b.org/1", "text": "A different story about the weather in Paris today and tomorrow.",
+       "published": "2025-09-08"}], set()),
+])
+def test_near_duplicate_signal(docs, expected):
+    r = find_mirrors(docs, [])
+    assert {(m["mirror"], m["original"]) for m in r["mirrors"]} == expected
+    assert all(e["signal"] == "near_duplicate" for m in r["mirrors"] for e in m["evidence"])
+
+
+def test_near_duplicates_pairs():
+    docs = [{"url": "https://a.org/1", "text": BODY}, {"url": "https://b.org/1", "text": BODY},
+            {"url": "https://c.org/1", "text": "短"}]
+    assert {(p["a"], p["b"]) for p in near_duplicates(docs)} == {("https://a.org/1", "https://b.org/1")}
+
+
+def test_near_duplicate_directed_by_publisher_entity():
+    docs = [{"url": "https://www.epochtimes.com/gb/1.htm", "text": BODY},
+            {"url": "https://copy.example.net/1", "text": BODY}]
+    r = find_mirrors(docs, [], publisher_entities={"epochtimes.com"})
+    assert {(m["mirror"], m["original"]) for m in r["mirrors"]} == {
+        ("https://copy.example.net/1", "https://www.epochtimes.com/gb/1.htm")}
+
+
+def test_host_pairs():
+    ms = [{"mirror": f"https://github.com/a/r/blob/master/{i}.md", "original": f"https://www.o.com/{i}.htm"}
+          for i in range(3)] + [{"mirror": "https://x.net/1", "original": "https://www.o.com/9.htm"}]
+    assert {(h["mirror"], h["original"], h["documents"]) for h in host_pairs(ms)} == {("github.com/a", "o.com", 3)}
+
+
+@pytest.mark.parametrize("evidence, expected", [
+    ([{"signal": "original_link"}], 0.9),
+    ([{"signal": "original_link"}, {"signal": "statement"}, {"signal": "attribution"}], 0.9),  # one family
+    ([{"signal": "canonical"}, {"signal": "original_link"}], 0.99),
+    ([{"signal": "url_rule", "weight": 0.5}], 0.5),
+])
+def test_combine(evidence, expected):
+    assert combine(evidence) == expected
+
+
+def test_rules_corroborate_stated_pairs_but_not_themselves():
+    docs = [{"url": f"https://github.com/o/r/blob/master/gb/{i}/n{i}000.md", "text": ""} for i in (1, 2)]
+    links = [{"source": d["url"], "target": d["url"].replace("github.com/o/r/blob/master", "www.ex.com")
+              .replace(".md", ".htm"), "href": "x", "marker_kind": "original"} for d in docs]
+    r = find_mirrors(docs, links)
+    by = {m["mirror"]: m for m in r["mirrors"]}
+    assert [x["support"] for x in r["mirror_rules"]] == [2]
+    for d in docs:
+        assert {e["signal"] for e in by[d["url"]]["evidence"]} == {"original_link", "url_rule"}
+        assert "(support 1)" in [e for e in by[d["url"]]["evidence"] if e["signal"] == "url_rule"][0]["detail"]

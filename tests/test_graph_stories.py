@@ -1,0 +1,133 @@
+"""graph.stories: documents about one event across mirrors, scripts and languages."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from graph.stories import find_stories, story_pairs
+
+FIX = Path(__file__).parent / "fixtures" / "graph_promo"
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "gfw-breaker+mh-news"
+HTML_SEED = "https://github.com/1992513/djy/blob/master/gb/25/9/4/n14587530.md"
+
+MACRON_S = ("法国总统马克龙周四在巴黎与乌克兰总统泽连斯基会晤，商讨停火后对乌克兰的安全保障。"
+            "马克龙表示，欧洲已准备好向乌克兰提供安全保障，泽连斯基对此表示欢迎。")
+MACRON_T = ("法國總統馬克龍宣布，二十六國承諾在停火後為烏克蘭提供安全保障部隊。"
+            "澤連斯基歡迎馬克龍的決定，並說烏克蘭需要長期的安全保障。")
+MOON = "中秋节将至，各地月饼价格上涨，商家推出新口味月饼礼盒，消费者更看重健康和低糖。月饼礼盒包装也更环保。"
+FLOOD = "南方多省连日暴雨引发洪水，水利部门启动防汛应急响应，数万居民被紧急转移安置。洪水造成交通中断。"
+
+
+def D(url, text, published=None, title=None, times=4):
+    return {"url": url, "text": "\n".join([text] * times), "published": published, "title": title}
+
+
+def _jsonl(name):
+    return [json.loads(line) for line in (FIX / name).read_text("utf-8").splitlines() if line.strip()]
+
+
+def _groups(stories):
+    return {frozenset(s["documents"]) for s in stories}
+
+
+@pytest.mark.parametrize("docs, groups", [
+    # same event, different articles, Simplified vs Traditional, four days apart
+    ([D("https://a.org/1", MACRON_S, "2025-09-04"), D("https://b.org/2", MACRON_T, "2025-09-08"),
+      D("https://c.org/3", MOON, "2025-09-05")],
+     {frozenset({"https://a.org/1", "https://b.org/2"})}),
+    # the same texts far apart in time are different stories
+    ([D("https://a.org/1", MACRON_S, "2025-09-04"), D("https://b.org/2", MACRON_T, "2025-12-08")], set()),
+    # unrelated articles on the same day
+    ([D("https://a.org/1", MOON, "2025-09-05"), D("https://b.org/2", FLOOD, "2025-09-05")], set()),
+    # a mirror in the other script is a near-duplicate, whatever the dates
+    ([D("https://a.org/1", MOON, "2020-09-05"), D("https://m.org/1", MOON.replace("节", "節").replace("价格", "價格"), None)],
+     {frozenset({"https://a.org/1", "https://m.org/1"})}),
+    # stubs with too little text are not compared
+    ([D("https://a.org/1", "视频：马克龙", "2025-09-04", times=1), D("https://b.org/2", "视频：马克龙", "2025-09-04", times=1)], set()),
+])
+def test_story_groups(docs, groups):
+    assert _groups(find_stories(docs)) == groups
+
+
+def test_evidence_and_earliest():
+    docs = [D("https://b.org/2", MACRON_T, "2025-09-08"), D("https://a.org/1", MACRON_S, "2025-09-04")]
+    (story,) = find_stories(docs)
+    assert story["earliest"] == "https://a.org/1"
+    signals = {e["signal"] for e in story["evidence"]}
+    assert signals == {"shared_terms", "dates", "earliest"}
+    shared = next(e["detail"] for e in story["evidence"] if e["signal"] == "shared_terms")
+    assert "马克龙" in shared and "乌克兰" in shared
+    assert set(story) == {"id", "documents", "earliest", "evidence"}
+
+
+def test_undated_documents_come_last_for_earliest():
+    docs = [D("https://a.org/1", MOON, None), D("https://z.org/9", MOON, "2021-01-01")]
+    (story,) = find_stories(docs)
+    assert story["earliest"] == "https://z.org/9"
+
+
+def test_series_issues_are_not_one_story():
+    base = "本期共有人声明退出，声明内容如下：我过去写过保证书，现在郑重声明全部作废，今后坚定修炼。"
+    docs = [D(f"https://a.org/{n}", base + f"编号{n}", "2021-01-0%d" % (n + 1), title=f"{n * 7 + 60}人声明从新开始修炼")
+            for n in range(3)]
+    assert find_stories(docs) == []
+
+
+def test_shared_template_does_not_merge_articles():
+    template = ["首页 | 翻墙教程 | 一键翻墙软件 | 安卓版下载", "手机上长按并复制下列链接或二维码分享本文章：",
+                "本网站全部文章均可自由转载，转载时请注明出处并保留原文链接，谢谢各位读者长期以来的支持与关注。"]
+    bodies = [MOON, FLOOD, MACRON_S, "新学期开学，多所学校推出课后服务，家长普遍表示欢迎，教育部门加强监督检查。课后服务内容丰富。",
+              "国际油价本周大幅波动，分析人士认为需求前景不明，产油国会议结果成为市场关注焦点。油价影响物价。"]
+    docs = [{"url": f"https://site.org/{i}", "title": f"t{i}", "published": "2025-09-05",
+             "text": "\n".join(template + [b] * 3 + template)} for i, b in enumerate(bodies)]
+    assert find_stories(docs) == []
+
+
+def test_deterministic_order():
+    docs = [D("https://b.org/2", MACRON_T, "2025-09-08"), D("https://a.org/1", MACRON_S, "2025-09-04"),
+            D("https://m.org/1", MOON, "2020-09-05"), D("https://n.org/1", MOON, "2020-09-06")]
+    assert find_stories(docs) == find_stories(list(reversed(docs)))
+    assert [s["id"] for s in find_stories(docs)] == sorted(s["id"] for s in find_stories(docs))
+
+
+def test_seeds_form_one_story():
+    docs = _jsonl("seed_documents.jsonl")
+    (story,) = find_stories(docs)
+    assert set(story["documents"]) == {d["url"] for d in docs}
+    assert story["earliest"] == HTML_SEED
+
+
+def _corpus_documents():
+    """Corpus pages as documents (visible text roughly: tags and Markdown links removed;
+    date from the stated original URL) — enough to check story purity."""
+    docs = []
+    for path in sorted(CORPUS.glob("pages/**/*.md")):
+        src = path.read_text("utf-8")
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", src)
+        text = re.sub(r"<[^>]+>", "\n", text).replace("&nbsp;", " ")
+        text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+        m = re.search(r"/(?:mh/articles/(20\d\d)|gb/(\d\d))/(\d+)/(\d+)/", src)
+        pub = None
+        if m:
+            year = m.group(1) or "20" + m.group(2)
+            pub = f"{year}-{int(m.group(3)):02d}-{int(m.group(4)):02d}"
+        title = re.search(r"^#+\s*(.+)$", src, re.M)
+        docs.append({"url": "https://github.com/gfw-breaker/mh-news/blob/master/" + str(path.relative_to(CORPUS)),
+                     "text": text, "published": pub, "title": title.group(1) if title else None})
+    return docs
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="development corpus not present")
+def test_corpus_story_purity_with_seeds():
+    corpus = _corpus_documents()
+    seeds = _jsonl("seed_documents.jsonl")
+    stories = find_stories(corpus + seeds)
+    seed_urls = {d["url"] for d in seeds}
+    seed_story = [s for s in stories if seed_urls & set(s["documents"])]
+    assert len(seed_story) == 1 and set(seed_story[0]["documents"]) == seed_urls
+    # no giant story: the corpus pages share one template, but stories stay small
+    assert max(len(s["documents"]) for s in stories) <= 4
+    assert sum(len(s["documents"]) for s in stories) <= 0.15 * len(corpus)
