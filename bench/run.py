@@ -6,7 +6,10 @@ a. ``parse``  the raw parse floor: Lexbor (selectolax) link extraction in a plai
 b. ``floor``  Scrapy's floor: a spider that reads the same files and does nothing;
 c. ``naive``  the naive baseline: Scrapy + LinkExtractor, one item per link to a JSONL feed;
 d. ``crawl``  the linkprov crawl (``scrapy crawl seeds`` with the network's mounts, no analysis);
-e. ``analyze`` the linkprov analysis and reports (``linkprov report``).
+   ``crawl2`` the same crawl split in two shard processes (``-a shard=1/2`` and ``2/2``) run at
+   once, then merged (``python -m crawler.merge``): the multi-process speed-up;
+e. ``analyze`` the linkprov analysis (``graph.analyze``: records -> graph + verdicts), and
+   ``reports`` the reports written from it (graph files, pictures, report.html).
 
 Each phase runs in its own process, so its peak RSS is its own. The result is printed, written
 to ``bench/results/<name>.json`` and drawn as time against pages (log-log) when several sizes
@@ -31,7 +34,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PHASES = ["parse", "floor", "naive", "crawl", "analyze"]
+PHASES = ["parse", "floor", "naive", "crawl", "crawl2", "analyze", "reports"]
+DEFAULT = ["parse", "floor", "naive", "crawl", "crawl2", "analyze", "reports"]
 
 
 def _files(pages_dir: Path) -> list[Path]:
@@ -100,19 +104,54 @@ def _mounts(data: Path) -> str:
 
 
 def phase_crawl(data: Path, out: Path) -> dict:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={data / 'pages'}",
-           "-a", f"mounts={_mounts(data)}", "-a", "depth=0", "-a", f"out={out / 'linkprov'}",
-           "-s", "LINKPROV_POSTPROCESS=", "-s", "LOG_LEVEL=WARNING"]
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    subprocess.run(_crawl_cmd(data, out / "linkprov"), cwd=ROOT, check=True)
     man = json.loads((out / "linkprov" / "manifest.json").read_text("utf-8"))
     return {"documents": man["counts"].get("documents"), "links": man["counts"].get("links")}
 
 
-def phase_analyze(data: Path, out: Path) -> dict:
-    from reports.run import postprocess
+def _crawl_cmd(data: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={data / 'pages'}",
+            "-a", f"mounts={_mounts(data)}", "-a", "depth=0", "-a", f"out={out}",
+            "-s", "LINKPROV_POSTPROCESS=", "-s", "LOG_LEVEL=WARNING", *extra]
 
-    postprocess(str(out / "linkprov"), quiet=True)
-    return {}
+
+def phase_crawl2(data: Path, out: Path, n: int = 2) -> dict:
+    shards = [out / f"shard{k}" for k in range(1, n + 1)]
+    procs = [subprocess.Popen(_crawl_cmd(data, shard, "-a", f"shard={k}/{n}"), cwd=ROOT)
+             for k, shard in enumerate(shards, 1)]
+    if any(p.wait() for p in procs):
+        raise SystemExit("a shard crawl failed")
+    subprocess.run([sys.executable, "-m", "crawler.merge", str(out / "merged"), *map(str, shards)],
+                   cwd=ROOT, check=True)
+    man = json.loads((out / "merged" / "manifest.json").read_text("utf-8"))
+    same = all((out / "merged" / f).read_bytes() == (out / "linkprov" / f).read_bytes()
+               for f in ("documents.jsonl", "links.jsonl", "manifest.json")
+               if (out / "linkprov" / f).exists())
+    return {"documents": man["counts"].get("documents"), "links": man["counts"].get("links"),
+            "processes": n, "same_as_single_process": same}
+
+
+def phase_analyze(data: Path, out: Path) -> dict:
+    import pickle
+
+    from graph.analyze import analyze
+
+    G, provenance = analyze(out / "linkprov")
+    with open(out / "analysis.pickle", "wb") as f:   # handed to the reports phase
+        pickle.dump((G, provenance), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+
+
+def phase_reports(data: Path, out: Path) -> dict:
+    import pickle
+
+    from reports.run import read_manifest, write_reports
+
+    with open(out / "analysis.pickle", "rb") as f:
+        G, provenance = pickle.load(f)
+    t0 = time.perf_counter()
+    written = write_reports(out / "linkprov", G, provenance, manifest=read_manifest(out / "linkprov"))
+    return {"files": len(written), "write_seconds": time.perf_counter() - t0}
 
 
 def _child(phase: str, data: Path, out: Path) -> None:
@@ -126,11 +165,24 @@ def _child(phase: str, data: Path, out: Path) -> None:
 
 
 # ---------------------------------------------------------------- accuracy
+def _normalized_truth(truth: dict, norm) -> dict:
+    """The generator writes URLs as a person would (raw Chinese); the crawl records them
+    normalized (one percent-encoding): compare like with like."""
+    n = lambda u: norm(u) or u  # noqa: E731
+    return {**truth,
+            "mirrors": {n(m): n(o) for m, o in truth["mirrors"].items()},
+            "reposts": {n(m): n(o) for m, o in truth["reposts"].items()},
+            "link_classes": {n(u): c for u, c in truth["link_classes"].items()},
+            "stories": [[n(d) for d in docs] for docs in truth["stories"]]}
+
+
 def accuracy(data: Path, out: Path) -> dict:
     """Mirror and promotional-link precision/recall and story purity against the truth."""
     import networkx as nx
 
-    truth = json.loads((data / "truth.json").read_text("utf-8"))
+    from crawler.extract.urls import normalize_url
+
+    truth = _normalized_truth(json.loads((data / "truth.json").read_text("utf-8")), normalize_url)
     prov = json.loads((out / "linkprov" / "provenance.json").read_text("utf-8"))
     documents = set()
     with open(out / "linkprov" / "documents.jsonl", encoding="utf-8") as f:
@@ -210,8 +262,11 @@ def bench_size(pages: int, phases: list[str], seed: int) -> dict:
         row["crawl_vs_floor_time"] = p["crawl"]["seconds"] / p["floor"]["seconds"]
     if "crawl" in p and "naive" in p:
         row["crawl_vs_naive_speed"] = p["naive"]["seconds"] / p["crawl"]["seconds"]
+    if "crawl" in p and "crawl2" in p:
+        row["speedup_2_processes"] = p["crawl"]["seconds"] / p["crawl2"]["seconds"]
     if "analyze" in p and "crawl" in p:
         row["analyze_vs_crawl_time"] = p["analyze"]["seconds"] / p["crawl"]["seconds"]
+    if "reports" in p:
         row["accuracy"] = accuracy(data, work)
     return row
 
@@ -219,7 +274,7 @@ def bench_size(pages: int, phases: list[str], seed: int) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", type=int, nargs="+", default=[1000])
-    ap.add_argument("--phases", nargs="+", default=PHASES, choices=PHASES)
+    ap.add_argument("--phases", nargs="+", default=DEFAULT, choices=PHASES)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=None, help="result file name (default: pages joined by '-')")
     ap.add_argument("--child", choices=PHASES, help=argparse.SUPPRESS)

@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 
 @dataclass
 class DocumentItem:
-    url: str                      # the document's URL (WARC target URI, mount URL, stated URL, else file://)
-    input: str                    # the input file it came from (path as given in ``seeds=``, joined with the relative path)
+    url: str                      # the document's URL (WARC target URI, mount URL, stated URL, else
+                                  # file:///INPUT: the input name below, so no machine folder shows)
+    input: str                    # the input file it came from: the seed path as given when relative (``seeds``),
+                                  # else its last part(s) (``/tmp/x/seeds`` -> ``seeds``), joined with the relative
+                                  # path; never a machine-specific absolute path (see crawler.store.display_names)
     content_type: str             # "html" | "xhtml" | "markdown" | "text"
     url_source: str               # "warc" | "mount" | "canonical" | "og:url" | "share" | "qr" | "file" | "http"
     title: str | None = None
@@ -31,6 +34,7 @@ class DocumentItem:
     #        "marker": "原文地址"|"本文转自"|..., "text": the line, "name": named party or None,
     #        "url": a URL stated on the line or None}
     text: str = ""                # visible text, one block per line (for near-duplicates, sources, stories)
+    flags: list[str] = field(default_factory=list)   # warnings about the URL's host: "idn", "homograph"
 
 
 @dataclass
@@ -52,6 +56,7 @@ class LinkItem:
     context: str = ""             # up to 60 characters of text before the link in its block
     marker: str | None = None     # attribution marker right before the link ("原文地址", "浏览原文", "Source:", "分享", ...)
     marker_kind: str | None = None  # "original" | "share" | "source" | ...
+    flags: list[str] = field(default_factory=list)   # warnings about the target's host: "idn", "homograph"
     # internal, never written to links.jsonl: which reading of ``source`` the link came from
     # (when one URL is read twice, the crawl keeps the document and links of one reading)
     document_key: str = field(default="", repr=False, metadata={"internal": True})

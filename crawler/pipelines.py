@@ -11,6 +11,7 @@ the lowest depth, then input, then WARC record — see
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 import json
 import logging
 import os
@@ -32,10 +33,24 @@ def document_key(doc: DocumentItem) -> str:
     return f"{doc.depth:06d}\t{doc.input}\t{doc.record or ''}"
 
 
+_RECORD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def record_of(item) -> dict:
     """The JSON record of an item (internal fields left out)."""
-    return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)
-            if not f.metadata.get("internal")}
+    names = _RECORD_FIELDS.get(type(item))
+    if names is None:
+        names = _RECORD_FIELDS[type(item)] = tuple(f.name for f in dataclasses.fields(item)
+                                                   if not f.metadata.get("internal"))
+    return {name: getattr(item, name) for name in names}
+
+
+@dataclass
+class LinkBatch:
+    """The links of one document, passed through Scrapy as one item: Scrapy's cost per item
+    (signals, pipeline chain) is paid once per document rather than once per link."""
+
+    links: list[LinkItem] = field(default_factory=list)
 
 
 class CrawlRecordsPipeline:
@@ -67,6 +82,9 @@ class CrawlRecordsPipeline:
             if item.url not in self.winner or key < self.winner[item.url]:
                 self.winner[item.url] = key
             self.documents.add((item.url, key), dumps(record_of(item)))
+        elif isinstance(item, LinkBatch):
+            for link in item.links:
+                self.links.add((link.source, link.document_key, link.position), dumps(record_of(link)))
         elif isinstance(item, LinkItem):
             self.links.add((item.source, item.document_key, item.position), dumps(record_of(item)))
         elif isinstance(item, InputItem):
@@ -96,8 +114,7 @@ class CrawlRecordsPipeline:
         tmp_links = write_lines(self.out / LINKS, link_lines())
         manifest = self.manifest(winners, n_links)
         tmp_manifest = temp_path(self.out / MANIFEST)
-        tmp_manifest.write_text(json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
-                                encoding="utf-8")
+        tmp_manifest.write_text(manifest_text(manifest), encoding="utf-8")
         commit([(tmp_docs, self.out / DOCUMENTS), (tmp_links, self.out / LINKS),
                 (tmp_manifest, self.out / MANIFEST)])
         stats = self.crawler.stats
@@ -109,56 +126,104 @@ class CrawlRecordsPipeline:
 
     def manifest(self, winners: set[str], n_links: int) -> dict:
         """``{"inputs": [...], "counts": {...}}``: every input exactly once."""
-        spider = self.crawler.spider
-        store = getattr(spider, "store", None)
-        documents: Counter[str] = Counter()
-        types: dict[str, set[str]] = defaultdict(set)
-        lost: dict[str, str] = {}
-        for key, (input_, ctype) in self.readings.items():
-            if key in winners:
-                documents[input_] += 1
-                types[input_].add(ctype)
-            else:
-                lost[input_] = key
-        warc = {e.input for e in store.inputs if e.kind == "warc"} if store else set()
-        record_notes = store.record_notes if store else {}
-        names = set(documents) | set(self.notes) | set(lost) | set(record_notes)
-        names |= {e.input for e in store.inputs} if store else set()
-        entries = []
-        for name in sorted(names):
-            entry = {"input": name, "documents": documents[name], "reason": None}
-            notes = sorted(self.notes.get(name, []), key=lambda n: (n.reason, n.detail, n.record or ""))
-            if name in warc:
-                skipped = Counter(record_notes.get(name, {}))
-                skipped.update(n.reason for n in notes)
-                entry["content_type"] = "warc"
-                if skipped:
-                    entry["records_skipped"] = dict(sorted(skipped.items()))
-            elif len(types[name]) == 1:
-                entry["content_type"] = next(iter(types[name]))
-            if documents[name]:
-                entry["status"] = "processed"
-            else:
-                entry["status"] = "skipped"
-                if notes and name not in warc:
-                    entry["reason"], entry["detail"] = notes[0].reason, notes[0].detail
-                elif name in lost:
-                    entry["reason"] = "duplicate"
-                    entry["detail"] = "its document's URL was read from another input too; that reading is kept"
-                else:
-                    entry["reason"] = "no_documents"
-                    entry["detail"] = "nothing in it could be read as a document"
-            entries.append(entry)
-        skipped = Counter(e["reason"] for e in entries if e["status"] == "skipped")
-        counts = {
-            "inputs": len(entries),
-            "processed": sum(e["status"] == "processed" for e in entries),
-            "skipped": sum(skipped.values()),
-            "documents": len(winners),
-            "links": n_links,
-            "skipped_by_reason": dict(sorted(skipped.items())),
+        state = self.state()
+        if self.crawler.settings.getbool("LINKPROV_SHARD_STATE"):
+            write_state(self.out, state)
+        return build_manifest(state, winners, n_links)
+
+    def state(self) -> dict:
+        """What :func:`build_manifest` needs, as JSON data (merged across shards by
+        :func:`crawler.merge.merge_outputs`)."""
+        store = getattr(self.crawler.spider, "store", None)
+        inputs = store.inputs if store else []
+        return {
+            "readings": sorted([key, input_, ctype] for key, (input_, ctype) in self.readings.items()),
+            "notes": sorted([n.input, n.reason, n.detail, n.record or ""]
+                            for notes in self.notes.values() for n in notes),
+            "inputs": sorted({e.input for e in inputs}),
+            "warc": sorted({e.input for e in inputs if e.kind == "warc"}),
+            "record_notes": {k: dict(sorted(v.items()))
+                             for k, v in sorted((store.record_notes if store else {}).items())},
         }
-        return {"inputs": entries, "counts": counts}
+
+
+STATE = "shard-state.json"
+
+
+def manifest_text(manifest: dict) -> str:
+    """The bytes of ``manifest.json`` (as text)."""
+    return json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def write_state(out: Path, state: dict) -> None:
+    """Write a shard's :meth:`CrawlRecordsPipeline.state` to ``OUT/shard-state.json``."""
+    tmp = temp_path(out / STATE)
+    tmp.write_text(json.dumps(state, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    commit([(tmp, out / STATE)])
+
+
+def build_manifest(state: dict, winners: set[str], n_links: int) -> dict:
+    """``{"inputs": [...], "counts": {...}}`` from a crawl state (see
+    :meth:`CrawlRecordsPipeline.state`): every input exactly once.
+
+    Examples
+    --------
+    >>> state = {"readings": [["000000\ta.html\t", "a.html", "html"]], "notes": [["b.bin", "binary", "", ""]],
+    ...          "inputs": ["a.html", "b.bin"], "warc": [], "record_notes": {}}
+    >>> m = build_manifest(state, {"000000\ta.html\t"}, 3)
+    >>> [(e["input"], e["status"], e["reason"]) for e in m["inputs"]], m["counts"]["links"]
+    ([('a.html', 'processed', None), ('b.bin', 'skipped', 'binary')], 3)
+    """
+    documents: Counter[str] = Counter()
+    types: dict[str, set[str]] = defaultdict(set)
+    lost: dict[str, str] = {}
+    for key, input_, ctype in state["readings"]:
+        if key in winners:
+            documents[input_] += 1
+            types[input_].add(ctype)
+        else:
+            lost[input_] = key
+    notes_of: dict[str, list] = defaultdict(list)
+    for input_, reason, detail, record in state["notes"]:
+        notes_of[input_].append((reason, detail, record))
+    warc = set(state["warc"])
+    record_notes = state["record_notes"]
+    names = set(documents) | set(notes_of) | set(lost) | set(record_notes) | set(state["inputs"])
+    entries = []
+    for name in sorted(names):
+        entry = {"input": name, "documents": documents[name], "reason": None}
+        notes = sorted(notes_of.get(name, []))
+        if name in warc:
+            skipped = Counter(record_notes.get(name, {}))
+            skipped.update(reason for reason, _, _ in notes)
+            entry["content_type"] = "warc"
+            if skipped:
+                entry["records_skipped"] = dict(sorted(skipped.items()))
+        elif len(types[name]) == 1:
+            entry["content_type"] = next(iter(types[name]))
+        if documents[name]:
+            entry["status"] = "processed"
+        else:
+            entry["status"] = "skipped"
+            if notes and name not in warc:
+                entry["reason"], entry["detail"] = notes[0][0], notes[0][1]
+            elif name in lost:
+                entry["reason"] = "duplicate"
+                entry["detail"] = "its document's URL was read from another input too; that reading is kept"
+            else:
+                entry["reason"] = "no_documents"
+                entry["detail"] = "nothing in it could be read as a document"
+        entries.append(entry)
+    skipped = Counter(e["reason"] for e in entries if e["status"] == "skipped")
+    counts = {
+        "inputs": len(entries),
+        "processed": sum(e["status"] == "processed" for e in entries),
+        "skipped": sum(skipped.values()),
+        "documents": len(winners),
+        "links": n_links,
+        "skipped_by_reason": dict(sorted(skipped.items())),
+    }
+    return {"inputs": entries, "counts": counts}
 
 
 def _dedupe(pairs):

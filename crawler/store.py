@@ -12,10 +12,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
-from w3lib.url import file_uri_to_path, path_to_file_uri, safe_url_string
+from w3lib.url import file_uri_to_path, safe_url_string
 
 from crawler.errors import ArgumentError
 from crawler.extract.sniff import is_warc
@@ -52,9 +52,9 @@ class Mount:
     def parse(cls, spec: str) -> Mount:
         """Parse one ``DIR=PREFIX`` spec.
 
-        >>> m = Mount.parse("pages=https://example.org/blob/")
+        >>> m = Mount.parse("seeds=https://example.org/blob/")
         >>> (m.given, m.prefix)
-        ('pages', 'https://example.org/blob/')
+        ('seeds', 'https://example.org/blob/')
         """
         match = _MOUNT_RE.match(spec.strip())
         if not match:
@@ -156,6 +156,59 @@ def url_key(url: str) -> str:
     return normalize_url(url) or safe_url_string(url).split("#", 1)[0]
 
 
+def display_names(paths: list[str]) -> dict[str, str]:
+    """The machine-independent name each seed or mount path is shown under in ``input``.
+
+    A relative path that stays below the working folder is shown as given (normalized:
+    ``./seeds/`` -> ``seeds``); any other path (absolute, ``..``, ``.``) by its last
+    component, or by as many trailing components as it takes to tell it apart from the
+    other paths. So ``/tmp/a/seeds`` and ``/home/b/seeds`` alone are both ``seeds``,
+    together ``a/seeds`` and ``b/seeds``, whatever their order on the command line.
+
+    Examples
+    --------
+    >>> display_names(["./seeds/", "/tmp/x/page.html"])
+    {'./seeds/': 'seeds', '/tmp/x/page.html': 'page.html'}
+    >>> display_names(["/tmp/a/seeds", "/home/b/seeds"])
+    {'/tmp/a/seeds': 'a/seeds', '/home/b/seeds': 'b/seeds'}
+    """
+    parts: dict[str, tuple[str, ...]] = {}
+    take: dict[str, int] = {}
+    for given in paths:
+        norm = os.path.normpath(given) if given else "."
+        if not os.path.isabs(norm) and norm != "." and not norm.startswith(".."):
+            parts[given] = tuple(Path(norm).parts)
+            take[given] = len(parts[given])
+        else:
+            parts[given] = tuple(p for p in Path(os.path.abspath(norm)).parts if p != os.sep) or ("root",)
+            take[given] = 1
+    while True:
+        shown = {g: "/".join(parts[g][-take[g]:]) for g in parts}
+        groups: dict[str, list[str]] = {}
+        for g, name in shown.items():
+            groups.setdefault(name, []).append(g)
+        grew = False
+        for members in groups.values():
+            if len(members) > 1:
+                for g in members:
+                    if take[g] < len(parts[g]):
+                        take[g] += 1
+                        grew = True
+        if not grew:
+            return shown
+
+
+def file_url(input_name: str) -> str:
+    """The ``file://`` URL of a seed file that has no mount and states no URL of its own:
+    ``file:///`` + its ``input`` (relative to the seed path, never the machine's folders),
+    so the same seeds give the same URLs in any folder, on any machine.
+
+    >>> file_url("seeds/中 1.txt")
+    'file:///seeds/%E4%B8%AD%201.txt'
+    """
+    return normalize_url("file:///" + quote(input_name.lstrip("/"), safe="/!$&'()*+,;=:@~")) or "file:///"
+
+
 class LocalStore:
     """Every local input of a crawl: seed files and folders, WARC archives, mounted folders.
 
@@ -177,7 +230,10 @@ class LocalStore:
         self.records: list[WarcRecord] = []
         self._by_uri: dict[str, WarcRecord] = {}
         self.record_notes: dict[str, dict[str, int]] = {}   # WARC input -> {reason: count}
-        for given in dict.fromkeys(seeds):
+        seeds = list(dict.fromkeys(seeds))
+        self.names = display_names([*seeds, *(m.given for m in self.mounts)])
+        self._roots: dict[str, Path] = {}             # display name of a seed path -> resolved path
+        for given in seeds:
             self._add_seed(given)
         for entry in self.inputs:
             if entry.kind == "warc" and entry.skip is None:
@@ -186,20 +242,21 @@ class LocalStore:
     # -- enumeration -------------------------------------------------------------------
     def _add_seed(self, given: str) -> None:
         path = Path(given)
+        shown = self.names[given]
         if not os.path.lexists(path):
-            self.inputs.append(InputFile(given, path, skip=("not_found", "no such file or folder; check -a seeds=")))
+            self.inputs.append(InputFile(shown, path, skip=("not_found", "no such file or folder; check -a seeds=")))
             return
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError) as exc:
-            self.inputs.append(InputFile(given, path, skip=("unreadable", str(exc))))
+            self.inputs.append(InputFile(shown, path, skip=("unreadable", str(exc))))
             return
+        self._seed_roots.append(real)
+        self._roots.setdefault(shown, real)
         if real.is_dir():
-            self._seed_roots.append(real)
-            self._walk(given, real, real, {real})
+            self._walk(shown, real, real, {real})
         else:
-            self._seed_roots.append(real)
-            self._add_file(given, real)
+            self._add_file(shown, real)
 
     def _walk(self, shown: str, folder: Path, root: Path, seen: set[Path]) -> None:
         try:
@@ -289,12 +346,13 @@ class LocalStore:
 
     # -- lookups -----------------------------------------------------------------------
     def seed_url(self, entry: InputFile) -> str:
-        """The URL a seed file is requested at: its mount URL if a mount holds it, else file://."""
+        """The URL a seed file is requested at: its mount URL if a mount holds it, else the
+        machine-independent ``file:///`` + its ``input`` (see :func:`file_url`)."""
         for mount in self.mounts:
             url = mount.url_for(entry.path)
             if url:
                 return url
-        return path_to_file_uri(str(entry.path))
+        return file_url(entry.input)
 
     def mount_path(self, url: str) -> tuple[Mount, Path] | None:
         for mount in self.mounts:
@@ -319,7 +377,8 @@ class LocalStore:
         if path in self._seed_paths:
             return self._seed_paths[path]
         if mount is not None:
-            return f"{mount.given.rstrip('/')}/{path.relative_to(mount.root).as_posix()}"
+            name = self.names.get(mount.given, mount.root.name or "root")
+            return f"{name}/{path.relative_to(mount.root).as_posix()}"
         return str(path)
 
     def input_of_url(self, url: str) -> str:
@@ -329,18 +388,37 @@ class LocalStore:
             return record.input
         try:
             if url.startswith("file:"):
-                path = Path(file_uri_to_path(url)).resolve()
+                path = self._virtual_path(url) or Path(file_uri_to_path(url)).resolve()
                 return self.input_for(path)
             found = self.mount_path(url)
         except (Refused, OSError, ValueError, RuntimeError):
             found = None
         return self.input_for(found[1], found[0]) if found else url
 
+    def _virtual_path(self, url: str) -> Path | None:
+        """The seed file a ``file:///<input>`` URL stands for (see :func:`file_url`), else None."""
+        name = unquote(urlsplit(url).path).lstrip("/")
+        for shown, root in self._roots.items():
+            if name == shown:
+                rel = ""
+            elif name.startswith(shown.rstrip("/") + "/"):
+                rel = name[len(shown.rstrip("/")) + 1:]
+            else:
+                continue
+            path = (root / rel).resolve() if rel else root
+            if path in self._seed_paths and path.is_relative_to(root):
+                return path
+        return None
+
     def _file_path(self, url: str) -> Path | None:
         try:
+            path = self._virtual_path(url)
+            if path is not None:
+                return path if path.is_file() else None
             path = Path(file_uri_to_path(url)).resolve()
         except (OSError, ValueError, RuntimeError):
             return None
+        # a real absolute path is served only when it is a seed file or lies inside a mount
         if path in self._seed_paths or any(path.is_relative_to(m.root) for m in self.mounts):
             return path if path.is_file() else None
         raise Refused("outside_seeds", f"{url} is outside the seed paths and mounts; "

@@ -1,11 +1,13 @@
 """The provenance graph (SPEC "Graph"): a ``networkx.MultiDiGraph`` whose nodes are
-documents, URLs, hosts, entities, sources and clusters, and whose edges are keyed by
-their kind (so a mirror that links to its original has a ``links_to`` and a ``mirror_of``
-edge). Every attribute value is a scalar (lists and dicts as JSON strings, None omitted),
+documents, URLs, hosts, entities, sources and clusters. There is at most one edge of a kind
+between two nodes (so a mirror that links to its original has a ``links_to`` and a
+``mirror_of`` edge); its key, :func:`edge_key`, is unique in the whole graph and the same in
+every run, because GraphML and Gephi use it as the edge id. Every attribute value is a scalar (lists and dicts as JSON strings, None omitted),
 so the graph round-trips through GraphML. Nodes and edges are inserted in sorted order.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 
@@ -13,10 +15,31 @@ import networkx as nx
 
 from graph.entities import entity_of, host_of
 
-__all__ = ["build_graph", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
+__all__ = ["build_graph", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
 
 #: tie-break when one link target is reached by links of several classes
 CLASS_PRIORITY = ("original", "self", "share", "promotional", "media", "navigation", "content")
+
+
+def edge_key(u: str, v: str, kind: str) -> str:
+    """The key of the ``kind`` edge ``u -> v``: ``KIND:`` and 16 hex digits of the SHA-1 of
+    ``u`` and ``v``; unique in the graph (GraphML/Gephi edge ids must be) and stable across runs.
+
+    Examples
+    --------
+    >>> edge_key("https://a.org/1", "https://b.org/x", "links_to")
+    'links_to:ab0afc6e88932d48'
+    >>> G = build_graph([{"url": "https://a.org/1"}], [{"source": "https://a.org/1", "target": "https://b.org/x"}],
+    ...                 ["content"])
+    >>> G.edges["https://a.org/1", "https://b.org/x", edge_key("https://a.org/1", "https://b.org/x", "links_to")]["kind"]
+    'links_to'
+    """
+    digest = hashlib.sha1(f"{u}\n{v}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{kind}:{digest}"
+
+
+def _edge(G, u: str, v: str, kind: str, **attrs) -> None:
+    G.add_edge(u, v, key=edge_key(u, v, kind), kind=kind, **attrs)
 
 
 def _js(value) -> str:
@@ -43,7 +66,7 @@ def add_url(G: nx.MultiDiGraph, url: str, kind: str = "url", **attrs) -> None:
     --------
     >>> G = nx.MultiDiGraph()
     >>> add_url(G, "https://github.com/a/r/blob/master/x.md")
-    >>> sorted(G.edges(keys=True))  # doctest: +NORMALIZE_WHITESPACE
+    >>> sorted(G.edges(data="kind"))  # doctest: +NORMALIZE_WHITESPACE
     [('host:github.com', 'entity:github.com/a', 'part_of'),
      ('https://github.com/a/r/blob/master/x.md', 'entity:github.com/a', 'part_of'),
      ('https://github.com/a/r/blob/master/x.md', 'host:github.com', 'on_host')]
@@ -54,13 +77,13 @@ def add_url(G: nx.MultiDiGraph, url: str, kind: str = "url", **attrs) -> None:
     G.add_node(url, **_scalars({"kind": kind, "host": host, "entity": ent, **attrs}))
     if host:
         G.add_node(f"host:{host}", kind="host", name=host)
-        G.add_edge(url, f"host:{host}", key="on_host", kind="on_host")
+        _edge(G, url, f"host:{host}", "on_host")
     if ent:
         G.add_node(f"entity:{ent}", kind="entity", name=ent)
         if host:
-            G.add_edge(f"host:{host}", f"entity:{ent}", key="part_of", kind="part_of")
+            _edge(G, f"host:{host}", f"entity:{ent}", "part_of")
             if "/" in ent:
-                G.add_edge(url, f"entity:{ent}", key="part_of", kind="part_of")
+                _edge(G, url, f"entity:{ent}", "part_of")
 
 
 def _pick_class(counter: Counter) -> str:
@@ -92,7 +115,7 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
     ...          {"source": "https://a.org/1", "target": "https://b.org/x", "anchor_text": "X"},
     ...          {"source": "https://a.org/1", "target": None, "anchor_text": "top"}]
     >>> G = build_graph(docs, links, ["content", "promotional", "self"])
-    >>> e = G.edges["https://a.org/1", "https://b.org/x", "links_to"]
+    >>> e = G.edges["https://a.org/1", "https://b.org/x", edge_key("https://a.org/1", "https://b.org/x", "links_to")]
     >>> e["link_class"], e["count"], e["anchor_texts"]
     ('promotional', 2, '["X", "x"]')
     >>> sorted(k for _, k in G.nodes(data="kind"))
@@ -102,6 +125,7 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
     urls = set()
     for doc in sorted(documents, key=lambda d: d["url"]):
         attrs = {k: doc.get(k) for k in ("title", "published", "content_type", "url_source", "depth")}
+        attrs["flags"] = doc.get("flags") or None      # "homograph", "idn": a warning about the host
         attrs["language"] = doc.get("language") or None
         G.add_node(doc["url"], kind="document")
         add_url(G, doc["url"], "document", **attrs)
@@ -116,12 +140,13 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
         text = (link.get("anchor_text") or link.get("alt") or link.get("title") or "").strip()
         if text:
             e["anchors"].add(text[:200])
+        if link.get("flags"):
+            e["flags"] = link["flags"]
     for (src, target) in sorted(edges):
         if target not in G:
-            add_url(G, target)
+            add_url(G, target, flags=edges[(src, target)].get("flags"))
     for (src, target), e in sorted(edges.items()):
-        G.add_edge(src, target, key="links_to", **_scalars({
-            "kind": "links_to",
+        _edge(G, src, target, "links_to", **_scalars({
             "link_class": _pick_class(e["classes"]),
             "count": sum(e["classes"].values()),
             "classes": dict(sorted(e["classes"].items())),
@@ -139,14 +164,14 @@ def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
     >>> G = nx.MultiDiGraph()
     >>> add_mirrors(G, [{"mirror": "https://m.org/a", "original": "https://o.com/a", "confidence": 0.9,
     ...                  "evidence": [{"signal": "original_link", "detail": "原文地址"}]}])
-    >>> G.edges["https://m.org/a", "https://o.com/a", "mirror_of"]["confidence"]
+    >>> G.edges["https://m.org/a", "https://o.com/a", edge_key("https://m.org/a", "https://o.com/a", "mirror_of")]["confidence"]
     0.9
     """
     for m in sorted(mirrors, key=lambda m: (m["mirror"], m["original"])):
         for url in (m["mirror"], m["original"]):
             if url not in G:
                 add_url(G, url)
-        G.add_edge(m["mirror"], m["original"], key="mirror_of", kind="mirror_of",
+        _edge(G, m["mirror"], m["original"], "mirror_of",
                    confidence=float(m["confidence"]), signals=_js(m.get("evidence", [])))
 
 
@@ -167,15 +192,14 @@ def add_sources(G: nx.MultiDiGraph, sources: list[dict]) -> None:
             if doc not in G:
                 continue
             detail = first.get(doc, "")
-            key = "cites"
-            if G.has_edge(doc, node, key):
+            if G.has_edge(doc, node, edge_key(doc, node, "cites")):
                 continue
-            G.add_edge(doc, node, key=key, kind="cites", evidence=detail, source_kind=src["kind"])
+            _edge(G, doc, node, "cites", evidence=detail, source_kind=src["kind"])
             if src["kind"] == "publisher" and src.get("entity"):
                 ent = f"entity:{src['entity']}"
                 G.add_node(ent, kind="entity", name=src["entity"])
-                if not G.has_edge(doc, ent, "cites"):
-                    G.add_edge(doc, ent, key="cites", kind="cites", evidence=detail)
+                if not G.has_edge(doc, ent, edge_key(doc, ent, "cites")):
+                    _edge(G, doc, ent, "cites", evidence=detail)
 
 
 def add_clusters(G: nx.MultiDiGraph, clusters: list[dict]) -> None:
@@ -187,7 +211,7 @@ def add_clusters(G: nx.MultiDiGraph, clusters: list[dict]) -> None:
         for url in sorted(c.get("links", [])):
             if url not in G:
                 add_url(G, url)
-            G.add_edge(url, node, key="member_of", kind="member_of")
+            _edge(G, url, node, "member_of")
 
 
 def set_roles(G: nx.MultiDiGraph, doc_roles: dict[str, dict], entities: list[dict]) -> None:

@@ -544,6 +544,26 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
     return sorted(out, key=lambda p: (p["a"], p["b"]))
 
 
+def _via_stated(pair: dict, best_stated: dict[str, tuple[float, str]], originals: set[str]):
+    """(mirror, original, via) when exactly one side of a near-duplicate pair states its
+    original and the other side is neither attributed nor that original; else None.
+
+    Examples
+    --------
+    >>> _via_stated({"a": "m1", "b": "r1"}, {"m1": (0.9, "o1")}, {"o1"})
+    ('r1', 'o1', 'm1')
+    >>> _via_stated({"a": "m1", "b": "o1"}, {"m1": (0.9, "o1")}, {"o1"}) is None
+    True
+    """
+    a, b = pair["a"], pair["b"]
+    for x, y in ((a, b), (b, a)):
+        if x in best_stated and y not in best_stated and y not in originals:
+            o = best_stated[x][1]
+            if o != y:
+                return y, o, x
+    return None
+
+
 def _direct(pair: dict, docs: dict[str, dict], originals: set[str], mirror_urls: set[str],
             orig_entities: set[str], mirror_entities: set[str], publisher_entities: set[str]):
     """(mirror, original, reason, certainty) for an undirected near-duplicate pair, or None."""
@@ -678,7 +698,24 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
     originals = {o for _, o in stated}
     orig_entities = {entity_of(o) for o in originals} - {None}
     mirror_entities = {entity_of(m) for m in stated_mirrors} - {None} - orig_entities
+    best_stated: dict[str, tuple[float, str]] = {}
+    for m, o in stated:
+        best_stated[m] = max(best_stated.get(m, (0.0, "")), (combine(evidence[(m, o)]), o))
+    cert = cfg["direction_certainty"]["stated_original"]
     for pair in near:
+        via = _via_stated(pair, best_stated, originals)
+        if via is not None:
+            # both are copies of one text: the unattributed copy mirrors the original that the
+            # attributed copy states (a known mirror is never made the "original" of another copy)
+            m, o, x = via
+            pair["direction"] = {"mirror": m, "original": o, "reason": f"near-duplicate of {x}, which states {o}"}
+            w = round(cfg["weights"]["near_duplicate"] * pair["jaccard"] * cert, 3)
+            evidence[(m, o)].append(_ev("near_duplicate", f"Jaccard {pair['jaccard']:.2f} of normalized text with "
+                                        f"{x}, which states its original {o}", weight=w))
+            continue
+        if pair["a"] in best_stated and pair["b"] in best_stated:
+            pair["direction"] = None  # two attributed copies: each already has its original
+            continue
         directed = _direct(pair, docs, originals, stated_mirrors, orig_entities, mirror_entities,
                            set(publisher_entities))
         if directed is None:

@@ -558,7 +558,7 @@ def link_classes(documents: list[dict], links: list[dict]) -> list[str]:
     ...                "tag": "a", "attribute": "href", "anchor_text": "x"}])
     ['media', 'promotional']
     """
-    return [r["class"] for r in classify_links(documents, links)]
+    return [r["class"] for r in _classify_cached(documents, links)]
 
 
 # --------------------------------------------------------------------------- clusters
@@ -595,6 +595,19 @@ def _merge_dense(G: nx.Graph, communities: list) -> list[set]:
             if merged:
                 break
     return coms
+
+
+_LAST: list = []   # [(documents, links, verdicts)]: the last classify_links call
+
+
+def _classify_cached(documents: list[dict], links: list[dict]) -> list[dict]:
+    """``classify_links`` reusing the previous result when called again on the same lists
+    (``graph.analyze`` asks for link classes, then for clusters, over one pair of lists)."""
+    if _LAST and _LAST[0][0] is documents and _LAST[0][1] is links and _LAST[0][3] == (len(documents), len(links)):
+        return _LAST[0][2]
+    verdicts = classify_links(documents, links)
+    _LAST[:] = [(documents, links, verdicts, (len(documents), len(links)))]
+    return verdicts
 
 
 def promotional_clusters(documents: list[dict], links: list[dict], classes: list[str] | None = None,
@@ -635,7 +648,8 @@ def promotional_clusters(documents: list[dict], links: list[dict], classes: list
     """
     if classes is None:
         classes = link_classes(documents, links)
-    verdicts = classify_links(documents, links)
+    verdicts = _classify_cached(documents, links)
+    _LAST.clear()   # hold no reference to the records after the analysis
     doc_ent = {d.get("url"): entity_of(d.get("url") or "") or "" for d in documents}
     promo = [i for i, c in enumerate(classes) if c == "promotional"]
     if not promo:

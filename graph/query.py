@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import networkx as nx
 
@@ -36,14 +36,37 @@ HELPERS = ("origin", "mirrors", "sources", "cluster", "links", "backlinks", "ent
 # ----------------------------------------------------------------------------- printable data
 
 def _cell(v, width=70) -> str:
+    """One value as text for a table cell: evidence lists as their signal names, URLs
+    percent-decoded (``%E7%BE%8E`` -> ``美``), cut to ``width`` display columns.
+
+    Examples
+    --------
+    >>> _cell([{"signal": "url_rule", "detail": "..."}, {"signal": "original_link", "detail": "..."}])
+    'url_rule, original_link'
+    >>> _cell("http://www.minghui.org/mh/%E7%BE%8E%E5%9B%BD.html")
+    'http://www.minghui.org/mh/美国.html'
+    """
     if isinstance(v, (list, tuple)):
-        v = ", ".join(_cell(x, 10 ** 6) for x in v)
+        if v and all(isinstance(x, dict) and x.get("signal") for x in v):
+            v = ", ".join(dict.fromkeys(str(x["signal"]) for x in v))
+        else:
+            v = ", ".join(_cell(x, 10 ** 6) for x in v)
     elif isinstance(v, dict):
         v = json.dumps(v, ensure_ascii=False, sort_keys=True)
     elif isinstance(v, float):
         v = f"{v:.2f}"
+    elif isinstance(v, str) and "%" in v and v.startswith(("http://", "https://")):
+        v = unquote(v)
     s = "" if v is None else " ".join(str(v).split())
-    return s if len(s) <= width else s[: width - 1] + "…"
+    if _width(s) <= width:
+        return s
+    out, w = [], 0
+    for c in s:
+        w += _width(c)
+        if w > width - 1:
+            break
+        out.append(c)
+    return "".join(out) + "…"
 
 
 # identifying columns first, evidence last
@@ -68,8 +91,27 @@ def _to_dataframe(rows):
     return pd.DataFrame(list(rows))
 
 
-class Table(list):
-    """A list of dicts that prints as a table.
+class _Printable:
+    """Shared by :class:`Table` and :class:`Record`: ``__str__`` = ``__repr__``, IPython pretty
+    printing, ``show()`` and ``to_dataframe()`` (from :meth:`_rows`)."""
+
+    def __str__(self):
+        return self.__repr__()
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(repr(self))
+
+    def show(self):
+        """Print it readably."""
+        print(repr(self))
+
+    def to_dataframe(self):
+        """A pandas DataFrame, one row per item (needs pandas)."""
+        return _to_dataframe(self._rows())
+
+
+class Table(_Printable, list):
+    """A list of dicts that prints as a table (the first ``MAX_PRINT`` rows; it holds all).
 
     Examples
     --------
@@ -91,27 +133,23 @@ class Table(list):
                     cols.append(k)
         first = {c: i for i, c in enumerate(cols)}
         cols.sort(key=lambda c: (_FIRST.index(c) if c in _FIRST else len(_FIRST), first[c]))
-        cells = [[_cell(r.get(c)) for c in cols] for r in self]
+        shown = self[:self.MAX_PRINT]
+        cells = [[_cell(r.get(c)) for c in cols] for r in shown]
         widths = [max(_width(c), *(_width(r[i]) for r in cells)) for i, c in enumerate(cols)]
         lines = ["  ".join(_ljust(c, w) for c, w in zip(cols, widths)).rstrip()]
         lines += ["  ".join(_ljust(x, w) for x, w in zip(r, widths)).rstrip() for r in cells]
+        if len(self) > len(shown):
+            lines.append(f"… {len(self) - len(shown)} more rows ({len(self)} in all: index it, loop over it, "
+                         f"or .to_dataframe())")
         return "\n".join(lines)
 
-    __str__ = __repr__
+    MAX_PRINT = 40
 
-    def _repr_pretty_(self, p, cycle):
-        p.text(repr(self))
-
-    def show(self):
-        """Print the table."""
-        print(repr(self))
-
-    def to_dataframe(self):
-        """A pandas DataFrame with one row per item (needs pandas)."""
-        return _to_dataframe(self)
+    def _rows(self):
+        return self
 
 
-class Record(dict):
+class Record(_Printable, dict):
     """A dict that prints one ``key: value`` per line.
 
     Examples
@@ -125,20 +163,20 @@ class Record(dict):
         if not self:
             return "(none)"
         w = max(len(str(k)) for k in self) + 1
-        return "\n".join(f"{(str(k) + ':').ljust(w)} {_cell(v, 200)}" for k, v in self.items())
+        lines = []
+        for k, v in self.items():
+            head = (str(k) + ":").ljust(w)
+            if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) and x.get("signal") for x in v):
+                lines.append(head.rstrip())    # evidence: one item a line, with its detail
+                lines += [f"  - {_cell(x['signal'], 30)}: {_cell(x.get('detail', ''), 160)}" for x in v[:20]]
+                if len(v) > 20:
+                    lines.append(f"  … {len(v) - 20} more")
+            else:
+                lines.append(f"{head} {_cell(v, 200)}")
+        return "\n".join(lines)
 
-    __str__ = __repr__
-
-    def _repr_pretty_(self, p, cycle):
-        p.text(repr(self))
-
-    def show(self):
-        """Print the record."""
-        print(repr(self))
-
-    def to_dataframe(self):
-        """A one-row pandas DataFrame (needs pandas)."""
-        return _to_dataframe([self])
+    def _rows(self):
+        return [self]
 
 
 # ----------------------------------------------------------------------------- URLs
@@ -216,8 +254,8 @@ class Provenance:
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("https://m.example/a.md", kind="document")
-    >>> G.add_edge("https://m.example/a.md", "https://o.example/a.htm", key="mirror_of", kind="mirror_of")
-    'mirror_of'
+    >>> G.add_edge("https://m.example/a.md", "https://o.example/a.htm", key="mirror_of:1", kind="mirror_of")
+    'mirror_of:1'
     >>> p = Provenance(G, {"mirrors": [{"mirror": "https://m.example/a.md", "original": "https://o.example/a.htm",
     ...                                 "confidence": 0.9, "evidence": []}]})
     >>> p.origin("https://m.example/a.md#top")
@@ -373,7 +411,7 @@ class Provenance:
         node = self.G.nodes.get(f"entity:{name}")
         if node:
             for k, v in sorted(node.items()):
-                if k != "kind":
+                if k != "kind" and not (k == "role_evidence" and "evidence" in rec):
                     rec.setdefault(k, v)
         return rec
 
@@ -391,16 +429,17 @@ class Provenance:
 
 def read_graph(path) -> nx.MultiDiGraph:
     """Read a ``graph.graphml`` written by linkprov back into the graph it was written from
-    (edge keys are the edge kinds).
+    (edge keys are the GraphML edge ids, :func:`graph.build.edge_key`; the kind is the
+    edge's ``kind``).
 
     Examples
     --------
     >>> import io, networkx as nx
-    >>> G = nx.MultiDiGraph(); G.add_edge("a", "b", key="links_to", kind="links_to")
-    'links_to'
+    >>> G = nx.MultiDiGraph(); G.add_edge("a", "b", key="links_to:1", kind="links_to")
+    'links_to:1'
     >>> buf = io.BytesIO(); nx.write_graphml(G, buf); _ = buf.seek(0)
-    >>> list(read_graph(buf).edges(keys=True))
-    [('a', 'b', 'links_to')]
+    >>> list(read_graph(buf).edges(keys=True, data="kind"))
+    [('a', 'b', 'links_to:1', 'links_to')]
     """
     G = nx.read_graphml(path, node_type=str, edge_key_type=str, force_multigraph=True)
     for k in ("node_default", "edge_default"):

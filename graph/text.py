@@ -168,6 +168,9 @@ def shingles(text: str, k: int = 5) -> set[str]:
     return {s[i : i + k] for i in range(len(s) - k + 1)}
 
 
+_PERMUTATIONS: dict = {}
+
+
 def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
     """A datasketch ``MinHash`` of ``items`` (deterministic: fixed seed, CRC-32 item hash).
 
@@ -178,6 +181,11 @@ def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
     >>> a.jaccard(b) > 0.8
     True
     """
-    m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32)  # C-speed, deterministic 32-bit hash
+    perms = _PERMUTATIONS.get(num_perm)
+    if perms is None:   # generating the permutations is most of a small MinHash's cost: once per size
+        proto = MinHash(num_perm=num_perm, seed=1)
+        perms = _PERMUTATIONS[num_perm] = (proto.permutations, proto.scheme)
+    m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32,  # C-speed, deterministic 32-bit hash
+                permutations=perms[0], scheme=perms[1])
     m.update_batch([s.encode("utf-8") for s in sorted(items)])
     return m

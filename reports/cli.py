@@ -40,7 +40,8 @@ HELP_LINES = [
     ("backlinks(url)", "the documents linking to url"),
     ("entity(url)", "who controls url: entity, role, documents, evidence"),
     ("story(url)", "the story (same event across documents) url belongs to"),
-    ("G", "the networkx MultiDiGraph (edge key = edge kind); p: all of it, p.provenance: the verdicts"),
+    ("G", "the networkx MultiDiGraph (each edge has a kind; key = graph.build.edge_key(u, v, kind)); "
+          "p: all of it, p.provenance: the verdicts"),
 ]
 
 

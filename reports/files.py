@@ -16,6 +16,7 @@ from pathlib import Path
 import networkx as nx
 
 from crawler.sortio import commit, temp_path
+from graph.build import edge_key
 from graph.query import FORMAT, SCHEMA, read_graph
 
 __all__ = ["write_atomic", "provenance_bytes", "export_graph", "graphml_bytes", "gexf_bytes",
@@ -93,7 +94,8 @@ def _clean_attrs(attrs: dict) -> dict:
 
 
 def _unify_types(items):
-    """One type per attribute name (GraphML declares one per key): int+float -> float, else str."""
+    """One type per attribute name, over nodes and edges together (GraphML and GEXF declare one
+    per attribute): int+float -> float, anything else mixed -> str."""
     types: dict[str, set] = {}
     for d in items:
         for k, v in d.items():
@@ -111,7 +113,9 @@ def _unify_types(items):
 def export_graph(G, *, version: str | None = None) -> nx.MultiDiGraph:
     """A sorted copy of ``G`` with only typed scalar attributes, ready for GraphML/GEXF.
 
-    Node ids and edge keys become strings; ``None`` and non-finite values are dropped; lists
+    Node ids become strings; every edge has a ``kind`` (its key when it had none) and the key
+    :func:`graph.build.edge_key` gives it (``~2``, ``~3`` ... after a repeated one), so edge ids
+    are unique and stable, as Gephi needs; ``None`` and non-finite values are dropped; lists
     and dicts become JSON strings; characters XML cannot hold are removed; one attribute name
     has one type (ints mixed with floats become floats, anything else mixed becomes str).
     The graph attributes carry ``format``, ``schema`` and ``version`` so readers can tell
@@ -120,10 +124,10 @@ def export_graph(G, *, version: str | None = None) -> nx.MultiDiGraph:
     Examples
     --------
     >>> import networkx as nx
-    >>> G = nx.MultiDiGraph(); G.add_edge("b", "a", key="links_to", kind="links_to", n=None)
-    'links_to'
+    >>> G = nx.MultiDiGraph(); G.add_edge("b", "a", key=0, kind="links_to", n=None)
+    0
     >>> H = export_graph(G, version="0"); list(H.edges(keys=True, data=True))
-    [('b', 'a', 'links_to', {'kind': 'links_to'})]
+    [('b', 'a', 'links_to:202d3d561c2b6120', {'kind': 'links_to'})]
     """
     H = nx.MultiDiGraph()
     gattrs = _clean_attrs({k: v for k, v in G.graph.items() if k not in ("node_default", "edge_default")})
@@ -133,36 +137,44 @@ def export_graph(G, *, version: str | None = None) -> nx.MultiDiGraph:
     H.graph.update(sorted(gattrs.items()))
     node_ids = {n: _XML_BAD.sub("", str(n)) for n in G.nodes}
     nodes = sorted((node_ids[n], _clean_attrs(d)) for n, d in G.nodes(data=True))
-    edges = sorted(((node_ids[u], node_ids[v], _XML_BAD.sub("", str(k)), _clean_attrs(d))
-                    for u, v, k, d in G.edges(keys=True, data=True)), key=lambda e: e[:3])
-    _unify_types([d for _, d in nodes])
-    _unify_types([d for *_, d in edges])
+    edges = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        d = _clean_attrs(d)
+        d.setdefault("kind", _XML_BAD.sub("", str(k)))
+        edges.append((node_ids[u], node_ids[v], str(d["kind"]), _XML_BAD.sub("", str(k)), d))
+    edges.sort(key=lambda e: (e[:4], json.dumps(e[4], sort_keys=True, ensure_ascii=False)))
+    _unify_types([d for _, d in nodes] + [e[4] for e in edges])
     H.add_nodes_from(nodes)
-    for u, v, k, d in edges:
-        H.add_edge(u, v, key=k, **d)
+    seen: dict[str, int] = {}
+    for u, v, kind, _, d in edges:
+        key = edge_key(u, v, kind)
+        seen[key] = n = seen.get(key, 0) + 1
+        H.add_edge(u, v, key=key if n == 1 else f"{key}~{n}", **d)
     return H
 
 
 def graphml_bytes(H) -> bytes:
-    """GraphML of an exported graph; edge ids are the edge keys (the edge kinds).
+    """GraphML of an exported graph: edge ids are the (unique) edge keys; attribute key ids
+    are ``d0``, ``d1`` ... (unique even when nodes and edges share an attribute name).
 
     Read it back with :func:`read_graph` (``nx.read_graphml(path, edge_key_type=str,
     force_multigraph=True)``).
     """
     buf = io.BytesIO()
-    nx.write_graphml(H, buf, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    nx.write_graphml(H, buf, encoding="utf-8", prettyprint=True, named_key_ids=False)
     return buf.getvalue()
 
 
 def gexf_bytes(H) -> bytes:
-    """GEXF 1.2 of an exported graph (Gephi's own format: unique edge ids, the edge kind as
-    the edge label so Gephi keeps parallel edges of different kinds)."""
+    """GEXF 1.2 of an exported graph (Gephi's own format): edge ids are the edge keys (unique,
+    as in the GraphML), the edge kind is the edge label, so Gephi keeps parallel edges of
+    different kinds; nodes are labelled by title / name."""
     K = nx.MultiDiGraph()
     K.graph.update(H.graph)
     for n, d in H.nodes(data=True):
         K.add_node(n, **{**d, "label": _short_label(n, d)})
-    for i, (u, v, k, d) in enumerate(H.edges(keys=True, data=True)):
-        K.add_edge(u, v, key=k, **d, id=str(i), label=str(k))
+    for u, v, k, d in H.edges(keys=True, data=True):
+        K.add_edge(u, v, key=k, **d, id=str(k), label=str(d.get("kind", k)))
     buf = io.BytesIO()
     nx.write_gexf(K, buf, encoding="utf-8", prettyprint=True, version="1.2draft")
     # networkx stamps today's date into <meta>: drop it so the bytes stay the same.

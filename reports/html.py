@@ -11,7 +11,7 @@ import base64
 import json
 from html import escape
 
-__all__ = ["render_html", "summary"]
+__all__ = ["render_html", "summary", "link_class_summary", "WHY"]
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans",system-ui,sans-serif;margin:2em auto;max-width:1250px;
@@ -24,8 +24,37 @@ th{background:#f3f3f3}tr:nth-child(even) td{background:#fafafa}
 .num{text-align:right;white-space:nowrap}ul.ev{margin:0;padding-left:1.1em}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#555;font-size:.9em}
 .muted{color:#777}code{font-size:.92em}details summary{cursor:pointer;color:#345}
-nav a{margin-right:1em}
+nav a{margin-right:1em}p.why{background:#f6f8fa;border-left:4px solid #9ab;padding:.4em .8em;margin:.4em 0 .8em}
+details.table>summary{margin:.3em 0}
 """
+
+#: one sentence per verdict type: the rule behind it (shown above its table)
+WHY = {
+    "mirrors": "A document is a mirror when independent signals say it copies another: a stated original "
+               "(canonical / og:url elsewhere, an \"original\" marker such as 原文地址 or \"Source:\" followed by a "
+               "URL), a learned URL rule, near-duplicate text, or its host mirroring the other host. The confidence "
+               "combines the strongest signal of each family (noisy-OR); each row lists the signals found.",
+    "rules": "URL rules are learned from the mirror pairs with a stated original, by aligning path segments: "
+             "a rule that \"predicts\" maps any URL of its mirror pattern to its original, also for links "
+             "never crawled; {*} marks parts that differ between examples (evidence only, no prediction).",
+    "hosts": "An entity mirrors another when several of its documents mirror documents of the other "
+             "(host pairs, Bharat–Broder).",
+    "sources": "A source is a publisher, wire, agency or image credit named in the text (a multilingual alias "
+               "table), with the sentence that names it; a stated original also names its publisher.",
+    "classes": "Every link gets one class: self, original (after an original marker), share, media (images, "
+               "scripts), promotional (link-dense blocks that recur across a site's pages or carry "
+               "circumvention / download / shortener / tracking signals), navigation (other link-dense "
+               "blocks), else content.",
+    "clusters": "Promotional clusters are the entities that co-occur in promotional blocks, grouped into "
+                "communities of their co-occurrence graph (Louvain); the evidence counts the signals behind them.",
+    "stories": "Documents belong to one story when their texts are near-duplicates, or when they share rare "
+               "salient terms (names, in either Chinese script or Latin words) and were published close "
+               "together; the earliest is the first by publication date.",
+    "entities": "Roles, in order of precedence: mirror (it republishes others' text), original (others mirror "
+                "it), promoter (its links are mostly promotional, or it belongs to a promotional cluster), "
+                "else unknown.",
+}
+
 
 
 def _e(x) -> str:
@@ -67,12 +96,61 @@ def _urls(urls, limit=12) -> str:
     return head or '<span class="muted">—</span>'
 
 
-def _table(header, rows, empty="none found") -> str:
+def _table(header, rows, empty="none found", fold: int = 25) -> str:
+    """An HTML table; longer than ``fold`` rows, the rows after the first ``fold`` are folded
+    into a <details> (the table stays one table, with its header, when opened)."""
     if not rows:
         return f'<p class="muted">{_e(empty)}</p>'
     th = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+    def body(rs):
+        return "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rs)
+    head = f"<table><thead><tr>{th}</tr></thead><tbody>{body(rows[:fold])}</tbody></table>"
+    if len(rows) <= fold:
+        return head
+    return (head + f'<details class="table"><summary>{len(rows) - fold} more rows</summary>'
+            f"<table><thead><tr>{th}</tr></thead><tbody>{body(rows[fold:])}</tbody></table></details>")
+
+
+def _why(key) -> str:
+    return f'<p class="why">{_e(WHY[key])}</p>'
+
+
+def link_class_summary(G) -> list[dict]:
+    """Per link class: occurrences, distinct targets, the top target entities and example
+    anchor texts, from the ``links_to`` edges of ``G``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("https://a.org/", "https://b.org/x", key=0, kind="links_to", link_class="promotional",
+    ...            count=2, anchor_texts='["翻墙"]')
+    0
+    >>> link_class_summary(G)
+    [{'link_class': 'promotional', 'occurrences': 2, 'targets': 1, 'entities': ['b.org (2)'], 'anchors': ['翻墙']}]
+    """
+    from collections import Counter, defaultdict
+    from graph.entities import entity_of
+    occ, targets, ents, anchors = Counter(), defaultdict(set), defaultdict(Counter), defaultdict(Counter)
+    for u, v, d in G.edges(data=True):
+        if d.get("kind") != "links_to":
+            continue
+        c = d.get("link_class") or "other"
+        n = d.get("count") if isinstance(d.get("count"), int) and d.get("count") > 0 else 1
+        occ[c] += n
+        targets[c].add(v)
+        ents[c][entity_of(v) or "(local files)"] += n
+        try:
+            texts = json.loads(d.get("anchor_texts") or "[]")
+        except (TypeError, ValueError):
+            texts = []
+        for t in texts if isinstance(texts, list) else []:
+            anchors[c][str(t)] += 1
+    top = lambda cnt, k: sorted(cnt.items(), key=lambda x: (-x[1], x[0]))[:k]  # noqa: E731
+    return [{"link_class": c, "occurrences": occ[c], "targets": len(targets[c]),
+             "entities": [f"{e} ({n})" for e, n in top(ents[c], 5)], "anchors": [a for a, _ in top(anchors[c], 5)]}
+            for c in sorted(occ, key=lambda c: (-occ[c], c))]
 
 
 def _num(x) -> str:
@@ -101,7 +179,7 @@ def summary(G, provenance: dict, manifest: dict | None) -> list[tuple[str, int]]
 
 
 def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, bytes],
-                documents: list[tuple[str, str]], *, version: str = "") -> str:
+                documents: list[tuple[str, str]], *, version: str = "", max_pictures: int | None = None) -> str:
     """The report as a string.
 
     Parameters
@@ -109,7 +187,9 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
     pictures : dict
         ``{"provenance_map.png": bytes, "link_classes.png": bytes}``: embedded as base64.
     documents : list of (url, picture file name)
-        The seed documents; their pictures are linked as files beside the report.
+        The seed documents; their pictures are linked as files beside the report ("" = none).
+    max_pictures : int, optional
+        The cap on document pictures, named in the note when documents go without one.
     """
     P = provenance
     out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
@@ -119,7 +199,8 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
            'Data files beside this page: <code>provenance.json</code>, <code>graph.graphml</code>, '
            '<code>graph.gexf</code>, <code>nodes.csv</code>, <code>edges.csv</code>.</p>',
            '<nav><a href="#pictures">pictures</a><a href="#mirrors">mirrors</a><a href="#rules">mirror rules</a>'
-           '<a href="#sources">sources</a><a href="#clusters">promotional clusters</a><a href="#stories">stories</a>'
+           '<a href="#hosts">mirror hosts</a><a href="#sources">sources</a><a href="#classes">link classes</a>'
+           '<a href="#clusters">promotional clusters</a><a href="#stories">stories</a>'
            '<a href="#entities">entities</a><a href="#documents">documents</a><a href="#skipped">skipped inputs</a></nav>',
            '<h2 id="summary">Summary</h2><table class="summary"><tbody>']
     for label, n in summary(G, P, manifest):
@@ -137,38 +218,70 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
         out.append(f'<figure><img src="data:image/png;base64,{b64}" alt="{_e(name)}">'
                    f"<figcaption>{_e(captions.get(name, name))} (<code>{_e(name)}</code>)</figcaption></figure>")
 
-    out.append('<h2 id="mirrors">Mirrors and their originals</h2>')
+    out.append('<h2 id="mirrors">Mirrors and their originals</h2>' + _why("mirrors"))
     rows = [[_url(m.get("mirror")), _url(m.get("original")), _num(m.get("confidence")), _evidence(m.get("evidence"))]
             for m in P.get("mirrors") or []]
     out.append(_table(["mirror", "original", "confidence", "evidence (signals)"], rows, "no mirror found"))
 
-    out.append('<h2 id="rules">Mirror rules learned</h2>')
-    rows = [[f"<code>{_e(r.get('mirror'))}</code>", f"<code>{_e(r.get('original'))}</code>", _num(r.get("support")),
-             _num(r.get("confidence"))] for r in P.get("mirror_rules") or []]
-    out.append(_table(["mirror URL pattern", "original URL pattern", "support", "confidence"], rows, "no rule learned"))
+    out.append('<h2 id="rules">Mirror rules learned</h2>' + _why("rules"))
+    rows = []
+    for r in P.get("mirror_rules") or []:
+        ex = "".join(f"<li>{_url(x.get('mirror'))} → {_url(x.get('original'))}</li>"
+                     for x in r.get("examples") or [] if isinstance(x, dict))
+        pred = r.get("predicts")
+        rows.append([f"<code>{_e(r.get('mirror'))}</code>", f"<code>{_e(r.get('original'))}</code>",
+                     _num(r.get("support")), _num(r.get("confidence")),
+                     _e("yes" if pred else "no" if pred is not None else "—"),
+                     (f'<ul class="ev">{ex}</ul>' if ex else '<span class="muted">—</span>')
+                     + (f'<p class="muted">{_e(r["note"])}</p>' if r.get("note") else "")])
+    out.append(_table(["mirror URL pattern", "original URL pattern", "support", "confidence", "predicts",
+                       "examples / note"], rows, "no rule learned"))
 
-    out.append('<h2 id="sources">Sources named in the text</h2>')
+    out.append('<h2 id="hosts">Mirror hosts</h2>' + _why("hosts"))
+    rows = [[_e(h.get("mirror")), _e(h.get("original")), _num(h.get("documents"))]
+            for h in P.get("mirror_hosts") or [] if isinstance(h, dict)]
+    out.append(_table(["mirror entity", "original entity", "mirrored documents"], rows, "no host pair"))
+
+    out.append('<h2 id="sources">Sources named in the text</h2>' + _why("sources"))
     rows = [[_e(s.get("name")), _e(s.get("kind")), _e(s.get("entity") or "—"), _urls(s.get("documents")),
              _evidence(s.get("evidence"))] for s in P.get("sources") or []]
     out.append(_table(["name", "kind", "entity", "documents", "evidence (the naming sentence)"], rows, "no source named"))
 
-    out.append('<h2 id="clusters">Promotional clusters</h2>')
+    out.append('<h2 id="classes">Link classes</h2>' + _why("classes"))
+    rows = [[_e(r["link_class"]), _num(r["occurrences"]), _num(r["targets"]), "<br>".join(_e(x) for x in r["entities"]),
+             "<br>".join(_e(x) for x in r["anchors"]) or '<span class="muted">—</span>'] for r in link_class_summary(G)]
+    out.append(_table(["class", "links", "distinct targets", "top target entities", "frequent anchor texts"], rows,
+                      "no links"))
+
+    out.append('<h2 id="clusters">Promotional clusters</h2>' + _why("clusters"))
     rows = [[_e(c.get("id")), _e(c.get("label")), "<br>".join(_e(x) for x in c.get("entities") or []),
              _num(c.get("pages")), _urls(c.get("links"), 8), _evidence(c.get("evidence"))]
             for c in P.get("promotional_clusters") or []]
     out.append(_table(["id", "label", "entities", "pages", "links", "evidence"], rows, "no promotional cluster"))
 
-    out.append('<h2 id="stories">Stories (the same event in several documents)</h2>')
+    out.append('<h2 id="stories">Stories (the same event in several documents)</h2>' + _why("stories"))
     rows = [[_e(s.get("id")), _url(s.get("earliest")), _urls(s.get("documents")), _evidence(s.get("evidence"))]
             for s in P.get("stories") or []]
     out.append(_table(["id", "earliest", "documents", "evidence"], rows, "no story"))
 
-    out.append('<h2 id="entities">Entities and their roles</h2>')
+    out.append('<h2 id="entities">Entities and their roles</h2>' + _why("entities"))
     rows = [[_e(x.get("entity")), _e(x.get("role")), _num(x.get("documents")), _evidence(x.get("evidence"))]
             for x in P.get("entities") or []]
     out.append(_table(["entity", "role", "documents", "evidence"], rows, "no entity"))
 
     out.append('<h2 id="documents">Seed documents</h2>')
+    missing = sum(1 for _, pic in documents if not pic)
+    if documents:
+        note = (f"{len(documents)} seed documents, sorted by URL; each has a picture (its original, the sources "
+                f"it names, the promotional clusters it joins, its story, its link classes).")
+        if missing:
+            cap = (f" (at most {max_pictures} pictures per run, the first by URL)" if max_pictures and
+                   len(documents) > max_pictures else "")
+            note = (f"{len(documents)} seed documents, sorted by URL; pictures for {len(documents) - missing} of them"
+                    f"{cap}. The {missing} without one say “no picture”: their verdicts are in the tables above "
+                    f"and in <code>provenance.json</code>.")
+        out.append(f'<p class="muted">{note}</p>')
+    roles = {r.get("url"): r for r in P.get("documents") or [] if isinstance(r, dict)}
     rows = []
     for url, pic in documents:
         d = G.nodes[url] if url in G else {}
@@ -178,11 +291,18 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
                 lang = ", ".join(json.loads(lang))
             except ValueError:
                 pass
+        r = roles.get(url) or {}
         rows.append([_e(d.get("title") or "—"), _url(url), _e(d.get("published") or "—"), _e(lang or "—"),
-                     _e(d.get("role") or "—"),
+                     _e(r.get("role") or d.get("role") or "—"), _evidence(r.get("evidence")),
                      f'<details><summary>picture</summary><img loading="lazy" src="{_e(pic)}" alt="{_e(pic)}" '
-                     f'style="max-width:100%"></details>' if pic else "—"])
-    out.append(_table(["title", "URL", "published", "language", "role", "picture"], rows, "no seed document"))
+                     f'style="max-width:100%"></details>' if pic else '<span class="muted">no picture</span>'])
+    out.append(_table(["title", "URL", "published", "language", "role", "why this role", "picture"], rows,
+                      "no seed document"))
+    others = [r for u, r in sorted(roles.items()) if u not in {x for x, _ in documents}]
+    if others:
+        out.append("<h3>Other documents read (beyond the seeds)</h3>")
+        out.append(_table(["URL", "role", "why this role"],
+                          [[_url(r.get("url")), _e(r.get("role")), _evidence(r.get("evidence"))] for r in others]))
 
     out.append('<h2 id="skipped">Skipped inputs</h2>')
     rows = [[f"<code>{_e(i.get('input'))}</code>", _e(i.get("reason")), _e(i.get("detail") or "")]

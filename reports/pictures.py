@@ -23,12 +23,12 @@ from matplotlib import rc_context  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, Patch  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, Patch, Rectangle  # noqa: E402
 
 from graph.entities import entity_of  # noqa: E402
 from reports.fonts import font_family  # noqa: E402
 
-__all__ = ["provenance_map", "document_picture", "link_classes", "seed_documents", "doc_picture_name",
+__all__ = ["provenance_map", "document_picture", "DocContext", "link_classes", "seed_documents", "doc_picture_name",
            "map_data", "link_class_counts", "LINK_CLASSES", "png_bytes"]
 
 LINK_CLASSES = ("content", "original", "navigation", "promotional", "media", "share", "self")
@@ -54,7 +54,9 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 def _rc():
-    return rc_context({"font.family": font_family(), "axes.unicode_minus": False, "svg.hashsalt": "linkprov"})
+    # no hinting: faster text (the slowest part of a picture) and no visible loss at 100 dpi
+    return rc_context({"font.family": font_family(), "axes.unicode_minus": False, "svg.hashsalt": "linkprov",
+                       "text.hinting": "no_hinting"})
 
 
 def _dispwidth(s: str) -> int:
@@ -328,148 +330,273 @@ def doc_picture_name(url: str) -> str:
     return f"doc_{hashlib.sha1(url.encode('utf-8')).hexdigest()[:10]}.png"
 
 
-def _origin_chain(G, url: str, provenance: dict) -> list[tuple[str, float | None]]:
-    by_mirror = {m["mirror"]: m for m in provenance.get("mirrors") or [] if m.get("mirror")}
+class DocContext:
+    """What every document picture of one graph shares, computed once (clusters, their colours,
+    the mirror verdicts, the stories and the sources by document), so drawing N pictures costs
+    N times the document's own edges, not N times the whole graph."""
+
+    def __init__(self, G, provenance: dict):
+        self.G, self.provenance = G, provenance
+        self.clusters = _clusters(G, provenance)
+        self.member = {}
+        for cid in sorted(self.clusters):
+            for u in self.clusters[cid]["links"]:
+                self.member.setdefault(u, cid)
+        self.pages = {_cid(c.get("id", "")): c.get("pages") for c in provenance.get("promotional_clusters") or []}
+        self.ccolor = _cluster_colors(self.clusters)
+        self.by_mirror, self.mirrored_by = {}, defaultdict(set)
+        for m in provenance.get("mirrors") or []:
+            if m.get("mirror") and m.get("original"):
+                prev = self.by_mirror.get(m["mirror"])
+                if prev is None or (m.get("confidence") or 0) > (prev.get("confidence") or 0):
+                    self.by_mirror[m["mirror"]] = m
+                self.mirrored_by[m["original"]].add(m["mirror"])
+        self.stories = defaultdict(list)
+        for s in provenance.get("stories") or []:
+            for u in s.get("documents") or []:
+                self.stories[u].append(s)
+        self.source_kind = {s.get("name"): s.get("kind") for s in provenance.get("sources") or []}
+
+
+def _origin_chain(G, url: str, provenance: dict, ctx: DocContext | None = None) -> list[tuple[str, float | None, list]]:
+    """``[(original, confidence, signals)]`` following mirror -> original from ``url``."""
+    by_mirror = ctx.by_mirror if ctx else {m["mirror"]: m for m in provenance.get("mirrors") or [] if m.get("mirror")}
     chain, seen, cur = [], {url}, url
     while True:
-        nxt = None
+        nxt, conf, sig = None, None, []
         if cur in by_mirror:
-            nxt, conf = by_mirror[cur]["original"], by_mirror[cur].get("confidence")
+            m = by_mirror[cur]
+            nxt, conf = m["original"], m.get("confidence")
+            sig = sorted({e.get("signal") for e in m.get("evidence") or [] if isinstance(e, dict) and e.get("signal")})
         elif cur in G:
-            outs = sorted(((d.get("confidence") or 0, v) for _, v, k, d in G.out_edges(cur, keys=True, data=True)
-                           if (d.get("kind") or k) == "mirror_of"), reverse=True)
+            outs = sorted(((d.get("confidence") or 0, v, d.get("signals") or "[]")
+                           for _, v, d in G.out_edges(cur, data=True) if d.get("kind") == "mirror_of"), reverse=True)
             if outs:
-                conf, nxt = outs[0]
+                conf, nxt, raw = outs[0]
+                try:
+                    sig = sorted({e.get("signal") if isinstance(e, dict) else str(e) for e in json.loads(raw)} - {None})
+                except (ValueError, TypeError):
+                    sig = []
         if nxt is None or nxt in seen:
             return chain
-        chain.append((nxt, conf))
+        chain.append((nxt, conf, sig))
         seen.add(nxt)
         cur = nxt
 
 
-def document_picture(G, provenance: dict, url: str) -> bytes:
-    """One seed document as a star: the document in the middle, its original (mirror chain) or
-    its mirrors on the left, the sources it names top right, its promotional clusters bottom
-    right, its link classes along the bottom."""
+def _langs(value) -> str:
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value or "")
+
+
+def _day(value):
+    from datetime import date
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+def _display_url(u: str) -> str:
+    from urllib.parse import unquote
+    try:
+        return unquote(u)
+    except Exception:  # pragma: no cover - unquote is lenient
+        return u
+
+
+# layout of the document picture, in inches (figure coordinates, y grows downwards)
+_W, _PAD, _GAP = 12.0, 0.3, 0.25
+_LINE = 0.2          # one text line at 9 pt
+_COLW = 0.071        # inches per display column at 9 pt (CJK counts 2)
+_MAX_ROWS = 5        # rows per panel before "+N more"
+_MAX_STORY = 6
+
+
+def document_picture(G, provenance: dict, url: str, *, context: DocContext | None = None) -> bytes:
+    """One seed document as a card a reader can check at a glance.
+
+    The header names the document (title, URL, date, languages, entity, role); three panels
+    below say where it comes from (its original, following the mirror chain, with the
+    confidence and signals of each verdict, or the mirrors of it that were read), which
+    sources its text names (one row each: name, kind and the naming words), and which
+    promotional clusters its links join; the story panel lists the other documents about
+    the same event (date, days from the earliest, languages, entity, title); a bar at the
+    bottom shows how its links are classed. Every panel has fixed-height rows and truncated
+    text (``+N more`` beyond the rows shown), so nothing overlaps at any count; an empty panel
+    is one line saying what was looked for. Pass ``context`` (a :class:`DocContext`) when
+    drawing many documents of one graph.
+    """
+    with _rc():
+        return png_bytes(_document_figure(G, provenance, url, context))
+
+
+def _document_figure(G, provenance: dict, url: str, context: DocContext | None = None) -> Figure:
+    """The figure of :func:`document_picture` (not yet rendered)."""
+    ctx = context or DocContext(G, provenance)
     d = G.nodes[url] if url in G else {}
-    chain = _origin_chain(G, url, provenance)
-    mirrors_of_me = sorted({m["mirror"] for m in provenance.get("mirrors") or [] if m.get("original") == url})
-    cites = []
-    for _, v, k, e in G.out_edges(url, keys=True, data=True) if url in G else []:
-        if (e.get("kind") or k) == "cites":
-            cites.append((v.split(":", 1)[1] if ":" in v and G.nodes[v].get("kind") in ("source", "entity") else v,
-                          e.get("evidence") or ""))
-    cites.sort()
-    clusters = _clusters(G, provenance)
-    member = {}
-    for cid in sorted(clusters):
-        for u in clusters[cid]["links"]:
-            member.setdefault(u, cid)
-    ccolor = _cluster_colors(clusters)
-    classes, promo = Counter(), Counter()
-    for u, v, e in _links_to(G) if url in G else []:
-        if u != url:
-            continue
-        classes[e.get("link_class") or "other"] += _weight(e)
-        if v in member:
-            promo[member[v]] += _weight(e)
-    stories = [s for s in provenance.get("stories") or [] if url in (s.get("documents") or [])]
+    chain = _origin_chain(G, url, provenance, ctx)
+    mirrors_of_me = sorted(ctx.mirrored_by.get(url, ()))
+    cites, classes, promo = {}, Counter(), Counter()
+    for _, v, e in G.out_edges(url, data=True) if url in G else []:
+        kind = e.get("kind")
+        if kind == "cites":
+            vd = G.nodes[v]
+            name = v.split(":", 1)[1] if ":" in v and vd.get("kind") in ("source", "entity") else v
+            kind_of = e.get("source_kind") or vd.get("source_kind") or ctx.source_kind.get(name) or vd.get("kind")
+            cites.setdefault((vd.get("kind") != "source", name), (kind_of, e.get("evidence") or ""))
+        elif kind == "links_to":
+            classes[e.get("link_class") or "other"] += _weight(e)
+            if v in ctx.member:
+                promo[ctx.member[v]] += _weight(e)
+    # a publisher cited both as source:NAME and as entity:DOMAIN is one row (the source)
+    named = {G.nodes[f"source:{name}"].get("entity") for (is_ent, name) in cites
+             if not is_ent and f"source:{name}" in G}
+    src_rows = [(name, k, ev) for (is_ent, name), (k, ev) in sorted(cites.items()) if not (is_ent and name in named)]
+    title = d.get("title") or url
+    ncol = int((_W - 2 * _PAD - 2 * _GAP) / 3 / _COLW)
+
+    # ---- rows of each panel: (lines, colour or None)
+    def more(rows, n):
+        return rows[:n] + ([([f"+{len(rows) - n} more"], None)] if len(rows) > n else [])
+
+    left_head, left = "where it comes from", []
+    if chain:
+        for i, (o, conf, sig) in enumerate(chain):
+            c = f" · confidence {conf:.2f}" if isinstance(conf, (int, float)) else ""
+            lines = [_short(("mirror of" if i == 0 else "which mirrors") + c, ncol)]
+            lines += _wrap(_display_url(o), ncol, 2 if len(chain) < 3 else 1).split("\n")
+            if sig:
+                wrapped = textwrap.wrap("signals: " + ", ".join(sig), width=ncol) or [""]
+                keep_n = 2 if len(chain) < 3 else 1
+                lines += wrapped[:keep_n - 1] + [_short(" ".join(wrapped[keep_n - 1:]), ncol)]
+            left.append((lines, ROLE_COLORS["original"]))
+    elif mirrors_of_me:
+        left_head = f"mirrored by {len(mirrors_of_me)}"
+        left = [([_short(_display_url(m), ncol), _short(_entity(m), ncol)], ROLE_COLORS["mirror"])
+                for m in mirrors_of_me]
+    left = more(left, _MAX_ROWS)
+    mid = more([([_short(f"{name} ({k})" if k else name, ncol)] + ([_short("“" + ev + "”", ncol)] if ev else []),
+                 "#E0B000") for name, k, ev in src_rows], _MAX_ROWS)
+    right = more([([_short(ctx.clusters[c]["label"], ncol),
+                    _short(f"{n} link{'s' if n != 1 else ''} from this page"
+                           + (f" · cluster on {ctx.pages[c]} page{'s' if ctx.pages[c] != 1 else ''}"
+                              if ctx.pages.get(c) else ""), ncol)],
+                   ctx.ccolor.get(c, "#999999")) for c, n in sorted(promo.items(), key=lambda x: (-x[1], x[0]))],
+                 _MAX_ROWS)
+    total = sum(classes.values())
+    empty = {"left": "no original found, and no copy of it read",
+             "mid": "no publisher, agency or credit named in its text",
+             "right": (f"none of its {total} link{'s' if total != 1 else ''} joins a promotional cluster" if total else
+                       "it has no links, so nothing it promotes")}
+    # story rows
+    stories = ctx.stories.get(url, [])
+    story = stories[0] if stories else None
+    sdocs = []
+    if story:
+        for u in story.get("documents") or []:
+            sd = G.nodes[u] if u in G else {}
+            sdocs.append((_day(sd.get("published")), u, sd))
+        sdocs.sort(key=lambda x: (x[0] is None, x[0] or 0, x[1]))
+    row_h = {key: max([len(lines) for lines, _ in rows] + [1]) * _LINE + 0.12
+             for key, rows in (("left", left), ("mid", mid), ("right", right))}
+    rows_h = max(len(rows) * row_h[key] for key, rows in (("left", left), ("mid", mid), ("right", right)))
+    n_story = min(len(sdocs), _MAX_STORY) + (1 if len(sdocs) > _MAX_STORY else 0)
+    head_h = 1.05
+    top_h = 0.38 + (rows_h if rows_h else _LINE + 0.05)
+    story_h = 0.35 + (max(n_story, 1) * (_LINE + 0.04))
+    foot_h = 0.75 if total else 0.3
+    H = head_h + top_h + _GAP + story_h + _GAP + foot_h
 
     with _rc():
-        fig = Figure(figsize=(12, 6.6))
-        ax = fig.add_axes((0, 0.08, 1, 0.80))
-        ax.set_xlim(-1.6, 1.6)
-        ax.set_ylim(-1.1, 1.1)
-        ax.axis("off")
-        title = d.get("title") or url
-        fig.suptitle(_short(title, 90), fontsize=13, weight="bold", y=0.975)
-        sub = [_short(url, 110)]
-        meta = [x for x in (d.get("published"), _entity(url), d.get("role") and f"role: {d.get('role')}") if x]
-        sub.append(" · ".join(str(m) for m in meta))
-        fig.text(0.5, 0.915, "\n".join(sub), ha="center", va="top", fontsize=9, color="#444444")
+        fig = Figure(figsize=(_W, H))   # no Axes: text and boxes placed in inches from the top left
+        inch = fig.dpi_scale_trans
+        role = d.get("role") or "unknown"
 
-        widths = {}
+        def txt(x, y, s, size=9, **kw):
+            if s:
+                fig.text(x, H - y, s, fontsize=size, va="top", ha=kw.pop("ha", "left"), transform=inch, **kw)
 
-        def box(x, y, text, fc, ec="#333333", size=9, ha="center", lw=1):
-            widths[(x, y)] = max(_dispwidth(line) for line in text.split("\n")) * size * 0.3 + 8
-            ax.text(x, y, text, ha=ha, va="center", fontsize=size, zorder=4,
-                    bbox=dict(boxstyle="round,pad=0.4", fc=fc, ec=ec, lw=lw))
+        def rect(x, y, w, h, **kw):
+            fig.add_artist(Rectangle((x, H - y - h), w, h, transform=inch, **kw))
 
-        def _box_half(p):
-            return widths.get(p, 40)
-
-        def arrow(a, b, color="#444444", style="-", label=None):
-            # a, b: box centres; the centre box is cut at its edge, a satellite box at its frame
-            def end(p, other):
-                return (p[0] + (0.34 if other[0] > p[0] else -0.34), p[1]) if p == (0, 0) else p
-            ax.annotate("", xy=end(b, a), xytext=end(a, b),
-                        arrowprops=dict(arrowstyle="-|>", mutation_scale=14, lw=1.4, color=color, linestyle=style,
-                                        shrinkA=0 if a == (0, 0) else _box_half(a),
-                                        shrinkB=0 if b == (0, 0) else _box_half(b)), zorder=2)
-            if label:
-                ax.text((a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + 0.06, label, ha="center", va="bottom",
-                        fontsize=8, color=color, zorder=5,
-                        bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.9))
-
-        role_c = ROLE_COLORS.get(d.get("role") or "unknown", ROLE_COLORS["unknown"])
-        box(0, 0, _wrap(title, 26, 3) + "\n" + _short(_entity(url), 28), "#F4F4F4", ec=role_c, size=10)
-
-        def column(x, y0, y1, items, heading):
-            ax.text(x, y1 + 0.14, heading, ha="center", va="bottom", fontsize=10, weight="bold")
-            shown = items[:4] + ([(f"+{len(items) - 4} more", None, "#EEEEEE", None)] if len(items) > 4 else [])
-            n = len(shown)
-            ys = [y1 - (y1 - y0) * (i + 0.5) / n for i in range(n)] if n else []
-            for (text, _, fc, lab), y in zip(shown, ys):
-                box(x, y, text, fc)
-            return list(zip(shown, ys))
-
-        # left: where it comes from (or who copies it)
-        if chain:
-            items = [(_wrap(o, 30, 3), o, ROLE_COLORS["original"], f"mirror of ({c:.2f})" if isinstance(c, (int, float)) else "mirror of")
-                     for o, c in chain]
-            placed = column(-1.12, -0.9, 0.9, items, "original")
-            prev = (0, 0)
-            for (text, o, fc, lab), y in placed:
-                if o is not None:
-                    arrow(prev, (-1.12, y), label=lab)
-                    prev = (-1.12, y)
-        elif mirrors_of_me:
-            items = [(_wrap(m, 30, 3), m, ROLE_COLORS["mirror"], None) for m in mirrors_of_me]
-            for (text, m, fc, lab), y in column(-1.12, -0.9, 0.9, items, "mirrored by"):
-                if m is not None:
-                    arrow((-1.12, y), (0, 0))
+        # header
+        tw = int((_W - 2 * _PAD) / (_COLW * 13 / 9))
+        txt(_PAD, 0.15, _short(title, tw), 13, weight="bold")
+        txt(_PAD, 0.45, _short(_display_url(url), int((_W - 2 * _PAD) / _COLW)), 9, color="#444444")
+        meta = [("published " + str(d["published"])) if d.get("published") else "no date found",
+                ("language " + _langs(d.get("language"))) if d.get("language") else None,
+                "entity " + _entity(url), "role: " + role,
+                (d.get("content_type") or None)]
+        txt(_PAD, 0.68, " · ".join(m for m in meta if m), 9, color="#444444")
+        rect(_PAD, 0.93, _W - 2 * _PAD, 0.04, fc=ROLE_COLORS.get(role, ROLE_COLORS["unknown"]),
+                               ec="none")
+        # three panels
+        pw = (_W - 2 * _PAD - 2 * _GAP) / 3
+        y0 = head_h
+        heads = ((left_head, left, "left"), ("sources named in its text", mid, "mid"),
+                 ("promotional clusters its links join", right, "right"))
+        for i, (head, rows, key) in enumerate(heads):
+            x = _PAD + i * (pw + _GAP)
+            rect(x, y0, pw, top_h, fc="#F7F7F7", ec="#DDDDDD", lw=0.8)
+            txt(x + 0.1, y0 + 0.08, head, 10, weight="bold")
+            if not rows:
+                txt(x + 0.1, y0 + 0.38, _short(empty[key], ncol), 9, color="#777777", style="italic")
+            for j, (lines, color) in enumerate(rows):
+                y = y0 + 0.38 + j * row_h[key]
+                if color:
+                    rect(x + 0.06, y + 0.02, 0.05, len(lines) * _LINE - 0.06, fc=color, ec="none")
+                txt(x + 0.18, y, lines[0], 9, weight="bold" if color else "normal", color="#222222" if color else "#777777")
+                for k, line in enumerate(lines[1:], 1):
+                    txt(x + 0.18, y + k * _LINE, line, 8.5, color="#444444")
+        # story
+        y0 = head_h + top_h + _GAP
+        rect(_PAD, y0, _W - 2 * _PAD, story_h, fc="#F7F7F7", ec="#DDDDDD", lw=0.8)
+        if story:
+            first = sdocs[0][0] if sdocs and sdocs[0][0] else None
+            head = (f"story: the same event in {len(sdocs)} documents read"
+                    + (f" (earliest {first.isoformat()})" if first else ""))
         else:
-            ax.text(-1.12, 0, "no mirror relation found", ha="center", va="center", fontsize=9, color="#777777")
-        # right top: sources named in text
-        src = [(_wrap(name, 24, 1) + ("\n" + _wrap("“" + ev + "”", 30, 2) if ev else ""), name, "#FFF5D6", None)
-               for name, ev in cites]
-        if src:
-            for (text, name, fc, lab), y in column(1.12, 0.12, 0.9, src, "sources named"):
-                if name is not None:
-                    arrow((0, 0), (1.12, y), color="#B8860B", label="cites")
-        else:
-            ax.text(1.12, 0.5, "no source named", ha="center", va="center", fontsize=9, color="#777777")
-        # right bottom: promotional clusters
-        prs = [(_wrap(clusters[c]["label"], 26, 2) + f"\n{n} link" + ("s" if n != 1 else ""), c, "white", None)
-               for c, n in sorted(promo.items(), key=lambda x: (-x[1], x[0]))]
-        if prs:
-            ax.text(1.12, -0.08, "promotional clusters", ha="center", va="bottom", fontsize=10, weight="bold")
-            n = min(len(prs), 4)
-            for i, (text, c, fc, lab) in enumerate(prs[:4]):
-                y = -0.2 - 0.7 * (i + 0.5) / n
-                box(1.12, y, text, "white", ec=ccolor.get(c, "#999999"), lw=2)
-                arrow((0, 0), (1.12, y), color=ccolor.get(c, "#999999"), style="--")
-        else:
-            ax.text(1.12, -0.55, "no promotional links", ha="center", va="center", fontsize=9, color="#777777")
-        # bottom: link classes and story
-        total = sum(classes.values())
-        parts = [f"{c} {classes[c]}" for c in (*LINK_CLASSES, "other") if classes.get(c)]
-        line = f"{total} links: " + " · ".join(parts) if total else "no links"
-        if stories:
-            s = stories[0]
-            line += f"     story {s.get('id')}: {len(s.get('documents') or [])} documents, earliest {_short(s.get('earliest') or '?', 60)}"
-        fig.text(0.5, 0.035, line, ha="center", va="center", fontsize=9, color="#333333")
-        return png_bytes(fig)
+            head = "story: no other document read reports the same event"
+        txt(_PAD + 0.1, y0 + 0.08, head, 10, weight="bold")
+        cols = (0.1, 1.15, 1.95, 3.05, 5.25)   # date, offset, languages, entity, title
+        for j, (day, u, sd) in enumerate(sdocs[:_MAX_STORY]):
+            y = y0 + 0.38 + j * (_LINE + 0.04)
+            me = u == url
+            kw = dict(weight="bold") if me else {}
+            days = (day - first).days if day and first else 0
+            off = f"+{days} day{'s' if days != 1 else ''}" if days else ("earliest" if day else "")
+            cells = [day.isoformat() if day else "no date", off, _short(_langs(sd.get("language")) or "?", 14),
+                     _short(_entity(u), 28),
+                     _short(("this document: " if me else "") + (sd.get("title") or _display_url(u)),
+                            int((_W - 2 * _PAD - cols[4]) / _COLW))]
+            for cx, cell in zip(cols, cells):
+                txt(_PAD + cx, y, cell, 9, **kw)
+        if len(sdocs) > _MAX_STORY:
+            txt(_PAD + 0.1, y0 + 0.38 + _MAX_STORY * (_LINE + 0.04), f"+{len(sdocs) - _MAX_STORY} more (see report.html)",
+                9, color="#777777")
+        # link classes
+        y0 = head_h + top_h + _GAP + story_h + _GAP
+        txt(_PAD, y0, f"{total} link{'s' if total != 1 else ''}, by class" if total else "no links in this document", 10, weight="bold")
+        if total:
+            x, bw = _PAD, _W - 2 * _PAD
+            order = [c for c in (*LINK_CLASSES, "other") if classes.get(c)]
+            for c in order:
+                w = bw * classes[c] / total
+                rect(x, y0 + 0.27, w, 0.16, fc=CLASS_COLORS[c], ec="white", lw=0.5)
+                x += w
+            slot = bw / max(len(order), 1)
+            for i, c in enumerate(order):
+                rect(_PAD + i * slot, y0 + 0.53, 0.14, 0.12, fc=CLASS_COLORS[c], ec="none")
+                txt(_PAD + i * slot + 0.2, y0 + 0.5, _short(f"{c} {classes[c]}", int((slot - 0.25) / _COLW)), 9,
+                    color="#333333")
+        return fig
 
 
 # ----------------------------------------------------------------------------- link classes

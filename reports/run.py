@@ -66,11 +66,14 @@ def _bar(iterable, show, desc, total=None):
     return tqdm(iterable, desc=desc, total=total, unit="step", leave=False, file=sys.stderr)
 
 
-def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, progress: bool = False) -> list[str]:
+def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, progress: bool = False,
+                  max_pictures: int = MAX_DOC_PICTURES) -> list[str]:
     """Write provenance.json, graph.graphml, graph.gexf, nodes.csv, edges.csv, the PNGs and
     report.html into ``out`` (each whole or not at all); return the file names written, sorted.
 
-    A picture that fails is logged and left out; the other outputs are still written.
+    One picture per seed document, for the first ``max_pictures`` seed documents by URL (the
+    report says which documents have none). A picture that fails is logged and left out;
+    the other outputs are still written.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -99,14 +102,15 @@ def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, pro
             log.exception("could not draw %s; the report goes on without it", name)
 
     seeds = pictures.seed_documents(G)
+    ctx = pictures.DocContext(G, provenance) if seeds else None
     docs, keep = [], set()
     for i, url in enumerate(_bar(seeds, progress, "document pictures", total=len(seeds))):
         name = pictures.doc_picture_name(url)
-        if i >= MAX_DOC_PICTURES:
+        if i >= max_pictures:
             docs.append((url, ""))
             continue
         try:
-            put(name, pictures.document_picture(G, provenance, url))
+            put(name, pictures.document_picture(G, provenance, url, context=ctx))
             keep.add(name)
             docs.append((url, name))
         except Exception:
@@ -116,7 +120,7 @@ def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, pro
         if old.name not in keep:
             old.unlink()
     put("report.html", html.render_html(G, provenance, manifest if manifest is not None else read_manifest(out),
-                                        main, docs, version=__version__))
+                                        main, docs, version=__version__, max_pictures=max_pictures))
     return sorted(written)
 
 

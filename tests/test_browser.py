@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from fixtures.reports.sample import make_graph, make_manifest, make_provenance
+from reports.html import WHY
 from reports.run import write_reports
 
 pytestmark = pytest.mark.browser
@@ -39,6 +40,10 @@ def test_report_in_headless_chromium(tmp_path):
     assert "<h1>linkprov report</h1>" in dom
     for text in ("inputs skipped", "mirrored documents", "Mirrors and their originals", "翻墙软件与首页推广",
                  "據路透社報導", "NUL bytes: not a text document &lt;script&gt;", "本文转自大纪元 &lt;b&gt;&amp;amp;&lt;/b&gt;"):
+        assert text in dom, text
+    for text in ("Mirror hosts", "mirrored documents</th>", "Link classes", "cannot predict a full URL",  # rule note
+                 "why this role", "mirrors " + "https://www.epochtimes.com/gb/25/9/4/n14587530.htm (0.97)",
+                 WHY["mirrors"][:60], WHY["stories"][:60], WHY["entities"][:60]):
         assert text in dom, text
     assert "<script>" not in dom                               # escaped, not injected
     assert dom.count('src="data:image/png;base64,') == 2       # the map and the link classes, embedded

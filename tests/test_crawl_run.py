@@ -136,11 +136,11 @@ def test_bad_inputs_never_stop_the_run(run_crawl, tmp_path, bad_inputs):
     root, expected = bad_inputs
     out = run_crawl(tmp_path, f"seeds={root}", settings={"LINKPROV_MAX_BYTES": 10 * 1024 * 1024})
     got = statuses(out)
-    assert set(got) == {f"{root}/{name}" for name in expected}
+    assert set(got) == {f"{root.name}/{name}" for name in expected}   # shown by seed name, not folder
     for name, (status, reason) in expected.items():
-        assert got[f"{root}/{name}"][0] == status, name
+        assert got[f"{root.name}/{name}"][0] == status, name
         if reason:
-            assert got[f"{root}/{name}"][1] == reason, name
+            assert got[f"{root.name}/{name}"][1] == reason, name
     for entry in manifest(out)["inputs"]:
         assert (entry["status"] == "skipped") == bool(entry["reason"]), entry
     counts = manifest(out)["counts"]
@@ -179,14 +179,14 @@ def test_warc_gives_same_link_targets_as_file(run_crawl, tmp_path):
                                                       http_headers=headers))
     from_warc = run_crawl(tmp_path, f"seeds={warc}", name="warc")
     (wdoc,) = read_jsonl(from_warc / "documents.jsonl")
-    assert (wdoc["url"], wdoc["url_source"], wdoc["input"]) == (doc["url"], "warc", str(warc))
+    assert (wdoc["url"], wdoc["url_source"], wdoc["input"]) == (doc["url"], "warc", warc.name)
     assert wdoc["record"]
 
     def targets(out):
         return sorted((k["position"], k["target"]) for k in read_jsonl(out / "links.jsonl"))
 
     assert targets(from_warc) == targets(from_file) and len(targets(from_file)) > 10
-    assert statuses(from_warc) == {str(warc): ("processed", None)}
+    assert statuses(from_warc) == {warc.name: ("processed", None)}
 
 
 def test_unwritable_out_is_a_clear_error(tmp_path):

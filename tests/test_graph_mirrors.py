@@ -136,6 +136,19 @@ def test_near_duplicate_directed_by_publisher_entity():
         ("https://copy.example.net/1", "https://www.epochtimes.com/gb/1.htm")}
 
 
+def test_unattributed_copy_of_an_attributed_mirror_points_to_the_stated_original():
+    # m states its original; r (a Traditional repost, no statement, on another site) shares m's
+    # text: r mirrors the stated original, and the known mirror m is never r's "original"
+    m = "https://github.com/acct/news/blob/master/1.md"
+    docs = [{"url": m, "text": BODY, "published": "2025-09-05"},
+            {"url": "https://reposts.example.org/1", "text": BODY.replace("马克龙", "馬克龍"), "published": "2025-09-04"}]
+    links = [{"source": m, "target": "https://www.o.com/1.htm", "href": "https://www.o.com/1.htm",
+              "marker_kind": "original"}]
+    r = find_mirrors(docs, links)
+    assert {(v["mirror"], v["original"]) for v in r["mirrors"]} == {
+        (m, "https://www.o.com/1.htm"), ("https://reposts.example.org/1", "https://www.o.com/1.htm")}
+
+
 def test_host_pairs():
     ms = [{"mirror": f"https://github.com/a/r/blob/master/{i}.md", "original": f"https://www.o.com/{i}.htm"}
           for i in range(3)] + [{"mirror": "https://x.net/1", "original": "https://www.o.com/9.htm"}]

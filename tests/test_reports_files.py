@@ -1,11 +1,13 @@
 """Graph files and provenance.json: GraphML round trip, typed scalars, determinism, atomic writes."""
 import json
 import math
+import xml.etree.ElementTree as ET
 
 import networkx as nx
 import pytest
 
 from fixtures.reports.sample import D1, O1, make_graph, make_manifest, make_provenance
+from graph.build import edge_key
 from graph.query import read_graph
 from reports import files
 from reports.run import write_reports
@@ -25,7 +27,7 @@ def test_graphml_roundtrip_equal(tmp_path):
     assert nx.utils.graphs_equal(R, H)
     assert sorted(raw.edges(keys=True, data=True), key=str) == sorted(H.edges(keys=True, data=True), key=str)
     assert dict(raw.nodes(data=True)) == dict(H.nodes(data=True))
-    conf = R.edges[D1, O1, "mirror_of"]["confidence"]
+    conf = R.edges[D1, O1, edge_key(D1, O1, "mirror_of")]["confidence"]
     assert type(conf) is float and conf == 0.97
 
 
@@ -43,14 +45,56 @@ def test_graphml_roundtrip_equal(tmp_path):
 def test_export_scalar_types_roundtrip(tmp_path, value, expected):
     G = nx.MultiDiGraph()
     G.add_node("https://a.example/\x01x", kind="document", v=value)
-    G.add_edge("https://a.example/\x01x", "u", key="links_to", kind="links_to", v=value)
+    G.add_edge("https://a.example/\x01x", "u", key=0, kind="links_to", v=value)
     H = files.export_graph(G)
     assert "https://a.example/x" in H
     assert H.nodes["https://a.example/x"].get("v") == expected
     _, R = _roundtrip(tmp_path, H)
     got = R.nodes["https://a.example/x"].get("v")
     assert got == expected and type(got) is type(expected)
-    assert R.edges["https://a.example/x", "u", "links_to"].get("v") == expected
+    assert R.edges["https://a.example/x", "u", edge_key("https://a.example/x", "u", "links_to")].get("v") == expected
+
+
+GML = "{http://graphml.graphdrawing.org/xmlns}"
+GEXF = "{http://www.gexf.net/1.2draft}"
+
+
+def test_edge_ids_unique_and_stable(tmp_path):
+    """Gephi drops an edge whose id repeats: every edge id is unique, and the same in every run."""
+    G = make_graph()
+    G.add_edge("x", "y", key="links_to", link_class="content")       # a foreign graph: key = kind, no kind
+    G.add_edge("x", "y", key="second", kind="links_to")              # a second links_to x -> y
+    write_reports(tmp_path, G, make_provenance(), manifest=make_manifest())
+    gml = ET.parse(tmp_path / "graph.graphml").getroot()
+    ids = [e.get("id") for e in gml.iter(GML + "edge")]
+    assert len(ids) == G.number_of_edges() and len(set(ids)) == len(ids) and None not in ids
+    assert edge_key(D1, O1, "mirror_of") in ids and edge_key(D1, O1, "links_to") in ids
+    assert {i for i in ids if i.startswith(edge_key("x", "y", "links_to"))} == {
+        edge_key("x", "y", "links_to"), edge_key("x", "y", "links_to") + "~2"}
+    gexf = ET.parse(tmp_path / "graph.gexf").getroot()
+    gids = [e.get("id") for e in gexf.iter(GEXF + "edge")]
+    assert sorted(gids) == sorted(ids)
+    R = read_graph(tmp_path / "graph.graphml")
+    assert {d["kind"] for *_, d in R.edges(data=True)} == {"links_to", "mirror_of", "cites", "member_of",
+                                                          "on_host", "part_of"}
+
+
+def test_attribute_types_declared_once(tmp_path):
+    """One GraphML <key> id per declaration, one type per attribute name (nodes and edges alike)."""
+    G = make_graph()
+    G.add_node("z", kind="url", count="many")        # "count" is an int on edges: both become str
+    write_reports(tmp_path, G, make_provenance(), manifest=make_manifest())
+    keys = list(ET.parse(tmp_path / "graph.graphml").getroot().iter(GML + "key"))
+    assert len({k.get("id") for k in keys}) == len(keys)
+    types = {}
+    for k in keys:
+        types.setdefault(k.get("attr.name"), set()).add(k.get("attr.type"))
+    assert all(len(t) == 1 for t in types.values()), types
+    assert types["count"] == {"string"} and types["kind"] == {"string"} and types["confidence"] == {"double"}
+    gtypes = {}
+    for a in ET.parse(tmp_path / "graph.gexf").getroot().iter(GEXF + "attribute"):
+        gtypes.setdefault(a.get("title"), set()).add(a.get("type"))
+    assert all(len(t) == 1 for t in gtypes.values()), gtypes
 
 
 def test_mixed_types_unified(tmp_path):
@@ -115,3 +159,12 @@ def test_write_atomic_keeps_old_file_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         files.write_atomic(target, "new")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_document_pictures_capped_with_note(tmp_path):
+    names = write_reports(tmp_path, make_graph(), make_provenance(), manifest=make_manifest(), max_pictures=1)
+    assert len([n for n in names if n.startswith("doc_")]) == 1
+    html = (tmp_path / "report.html").read_text("utf-8")
+    assert ("3 seed documents, sorted by URL; pictures for 1 of them (at most 1 pictures per run, the first by URL). "
+            "The 2 without one say “no picture”") in html
+    assert html.count('<span class="muted">no picture</span>') == 2

@@ -23,19 +23,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract.markdown import heading_text, is_heading, is_rule, plain_line, scan_line
-from crawler.extract.urls import embedded_urls, normalize_url, scheme_kind
+from crawler.extract.markdown import heading_text, is_heading, is_rule, iter_spans, plain_line, scan_line
+from crawler.extract.urls import embedded_urls, normalize_url, scheme_kind, url_flags
 
-__all__ = ["Page", "extract_links", "find_marker", "MAX_TEXT"]
+__all__ = ["Page", "extract_links", "iter_links", "find_marker", "MAX_TEXT"]
 
-MAX_TEXT = 200_000          # characters of visible text kept
-MAX_LINKS = 100_000         # link records kept per document
+MAX_TEXT = 200_000          # characters of visible text kept (links are never capped: they stream)
 MAX_PATH_DEPTH = 40         # DOM path components kept in block ids
 CONTEXT = 60                # characters of context before a link
 _TAIL = 240                 # characters of block text kept for context
@@ -141,6 +141,8 @@ class _Walker:
         self.cur: list[str] = []
         self.text_len = 0
         self.seen_text_nodes = 0
+        self.count = 0                      # links emitted so far (the next position)
+        self.pending: list[dict] = []       # emitted, not yet final (inside an open link element)
 
     # -- blocks, context, text ------------------------------------------------------------
     def block_id(self, frame: _Frame) -> str:
@@ -186,9 +188,6 @@ class _Walker:
     # -- links -----------------------------------------------------------------------------
     def emit(self, frame: _Frame, href: str, *, via: str, tag: str, attribute: str, anchor_text: str = "",
              title=None, alt=None, rel=None, media=False, context=None, marker=None) -> dict | None:
-        links = self.page.links
-        if len(links) >= MAX_LINKS:
-            return None
         href = href.strip()
         if not href:
             return None
@@ -204,19 +203,32 @@ class _Walker:
         rec = {"source": self.source, "target": target, "href": href, "scheme_kind": kind, "via": via,
                "tag": tag, "attribute": attribute, "anchor_text": _collapse(anchor_text)[:500],
                "title": title, "alt": alt, "rel": rel, "media": bool(media), "block": self.block_id(frame),
-               "position": len(links), "context": context,
-               "marker": marker[0] if marker else None, "marker_kind": marker[1] if marker else None}
-        links.append(rec)
+               "position": self.count, "context": context,
+               "marker": marker[0] if marker else None, "marker_kind": marker[1] if marker else None,
+               "flags": url_flags(target)}
+        self.count += 1
+        self.pending.append(rec)
         if target and ("?" in href or "%3F" in href.upper()):
             for param, url in embedded_urls(href):
-                if len(links) >= MAX_LINKS:
-                    break
-                links.append({**rec, "target": normalize_url(url), "href": url, "scheme_kind": scheme_kind(url),
-                              "via": "embedded", "attribute": f"{attribute}?{param}", "position": len(links)})
+                inner = normalize_url(url)
+                self.pending.append({**rec, "target": inner, "href": url, "scheme_kind": scheme_kind(url),
+                                     "via": "embedded", "attribute": f"{attribute}?{param}", "position": self.count,
+                                     "flags": url_flags(inner)})
+                self.count += 1
         return rec
 
-    def scan_text(self, frame: _Frame, text: str) -> None:
-        """A text node: Markdown lines (markdown mode) or prose; bare URLs everywhere."""
+    def drain(self):
+        """Yield the pending links, final now (anchor text collapsed)."""
+        pending, self.pending = self.pending, []
+        for rec in pending:
+            if rec["anchor_text"]:
+                rec["anchor_text"] = _collapse(rec["anchor_text"])[:500]
+            yield rec
+
+    def scan_text(self, frame: _Frame, text: str):
+        """A text node: Markdown lines (markdown mode) or prose; bare URLs everywhere.
+
+        A generator: yields links as they become final (outside link elements)."""
         in_link = frame.in_link
         if not self.markdown:
             if in_link:
@@ -224,14 +236,13 @@ class _Walker:
                 self.add_text(text)
                 return
             pos = 0
-            for sp in scan_line(text, markdown=False) if ("://" in text or "www." in text.lower()) else ():
-                if len(self.page.links) >= MAX_LINKS:
-                    break
+            for sp in iter_spans(text, markdown=False) if ("://" in text or "www." in text.lower()) else ():
                 before = text[pos:sp.start]
                 self.add_context(frame, before)
                 self.emit(frame, sp.href, via="bare", tag="text", attribute="text", anchor_text=sp.text)
                 self.add_context(frame, text[sp.start:sp.end])
                 pos = sp.end
+                yield from self.drain()
             self.add_context(frame, text[pos:])
             self.add_text(text)
             return
@@ -256,14 +267,14 @@ class _Walker:
             elif starts_line and is_rule(line):
                 self.md_boundary(frame)
                 continue
-            spans = [] if in_link else scan_line(line, markdown=True)
+            giant = len(line) > 100_000
+            # a giant line's spans stream (a 50 MB line may hold millions of links)
+            spans = () if in_link else (iter_spans(line) if giant else scan_line(line, markdown=True))
             pos = 0
             if heading:   # the '#' marks are syntax, not context
                 pos = len(line) - len(line.lstrip(" ").lstrip("#").lstrip(" \t"))
                 spans = [sp for sp in spans if sp.start >= pos]
             for sp in spans:
-                if len(self.page.links) >= MAX_LINKS:
-                    break
                 if sp.start < pos:   # the image part of a linked image: same span
                     ctx = self.context(frame)
                 else:
@@ -275,9 +286,13 @@ class _Walker:
                     shown = (sp.alt or "") if sp.attribute == "md-image" or (sp.media and not sp.text) else sp.text
                     self.add_context(frame, shown)
                     pos = sp.end
+                if not in_link and len(self.pending) >= 1000:
+                    yield from self.drain()
+            if not in_link and self.pending:
+                yield from self.drain()
             self.add_context(frame, line[pos:])
             if self.text_len < MAX_TEXT:
-                if len(line) > 100_000:   # a giant line: keep its start as text, skip Markdown clean-up
+                if giant:   # a giant line: keep its start as text, skip Markdown clean-up
                     self.add_text(line[:MAX_TEXT])
                 else:
                     self.add_text(plain_line(line, spans) if spans else (heading_text(line) if heading else line))
@@ -333,20 +348,21 @@ class _Walker:
                 if rec["alt"] is None and alt:
                     rec["alt"] = alt
 
+    def text_node(self, node, parent: _Frame):
+        """A text node (a generator of the links it completes)."""
+        if parent.skip:
+            return
+        text = node.text_content or ""
+        if not text:
+            return
+        if parent.in_link:
+            for rec in parent.in_link:
+                if len(rec["anchor_text"]) < 2000:
+                    rec["anchor_text"] += text
+        yield from self.scan_text(parent, text)
+
     def enter(self, node, parent: _Frame) -> _Frame | None:
         tag = node.tag
-        if tag == "-text":
-            if parent.skip:
-                return None
-            text = node.text_content or ""
-            if not text:
-                return None
-            if parent.in_link:
-                for rec in parent.in_link:
-                    if len(rec["anchor_text"]) < 2000:
-                        rec["anchor_text"] += text
-            self.scan_text(parent, text)
-            return None
         if not isinstance(tag, str) or tag.startswith(("_", "!", "-")):
             return None
         tag = tag.lower()
@@ -399,14 +415,21 @@ class _Walker:
             if self.markdown and frame.block is frame:
                 self.at_line_start = True
 
-    def walk(self, root) -> None:
+    def walk(self, root):
+        """Walk the tree; yield each link once it is final (its link element is closed)."""
         top = _Frame("#root", "", 0, None, None, None, False)
         top.block = top
         stack: list[_Frame] = [top]
         node = root
         root_id = root.mem_id
         while node is not None:
-            frame = self.enter(node, stack[-1])
+            if self.pending and not stack[-1].in_link:
+                yield from self.drain()
+            if node.tag == "-text":
+                yield from self.text_node(node, stack[-1])
+                frame = None
+            else:
+                frame = self.enter(node, stack[-1])
             if frame is not None and node.child is not None:
                 stack.append(frame)
                 node = node.child
@@ -427,11 +450,9 @@ class _Walker:
                     self.leave(stack.pop())
         while len(stack) > 1:
             self.leave(stack.pop())
+        yield from self.drain()
         self.flush_line()
         self.page.text = "\n".join(self.lines)[:MAX_TEXT]
-        for rec in self.page.links:
-            if rec["anchor_text"]:
-                rec["anchor_text"] = _collapse(rec["anchor_text"])[:500]
 
 
 def _parse_html(text: str):
@@ -440,7 +461,9 @@ def _parse_html(text: str):
 
 
 def extract_links(text: str, content_type: str, base: str | None, source: str | None = None) -> Page:
-    """Walk a decoded document and return its links, visible text and page facts.
+    """Walk a decoded document and return its links (as a list), visible text and page facts.
+
+    For documents of any size use :func:`iter_links`, which streams the links.
 
     Parameters
     ----------
@@ -459,17 +482,41 @@ def extract_links(text: str, content_type: str, base: str | None, source: str | 
     >>> [(l["target"], l["href"], l["anchor_text"], l["block"], l["marker"]) for l in p.links]
     [('https://s.org/a?x=1', '/a?x=1#f', 'A', 'body[0]/p[0]', '原文地址')]
     """
+    page = Page()
+    page.links = list(iter_links(text, content_type, base, source, page=page))
+    return page
+
+
+def iter_links(text: str, content_type: str, base: str | None, source: str | None = None,
+               page: Page | None = None) -> Iterator[dict]:
+    """Stream the links of a decoded document in document order, one dict per link.
+
+    Memory stays bounded by the document, not by its number of links: a link is yielded
+    as soon as the element it sits in is closed. ``page`` (a :class:`Page`), when given,
+    is filled with the visible text and page facts; it is complete once the iterator is
+    exhausted (its ``links`` stay empty).
+
+    Examples
+    --------
+    >>> page = Page()
+    >>> it = iter_links("see http://a.org/1 and http://b.org/2", "text", "file:///x", page=page)
+    >>> [l["target"] for l in it], page.text
+    (['http://a.org/1', 'http://b.org/2'], 'see http://a.org/1 and http://b.org/2')
+    """
     source = source if source is not None else (base or "")
     if content_type == "text":
         w = _Walker(base, True, source)
+        if page is not None:
+            w.page = page
+            page.base = base
         top = _Frame("#root", "text", 0, None, None, None, False)
         top.block = top
         # plain text: blank-line blocks, bare URLs only (no Markdown link syntax)
         w.markdown = True
-        _scan_plain(w, top, text)
+        yield from _scan_plain(w, top, text)
         w.flush_line()
         w.page.text = "\n".join(w.lines)[:MAX_TEXT]
-        return w.page
+        return
     tree = _parse_html(text)
     base_el = tree.css_first("base[href]")
     if base_el is not None:
@@ -477,14 +524,15 @@ def extract_links(text: str, content_type: str, base: str | None, source: str | 
         if b:
             base = b
     w = _Walker(base, content_type == "markdown", source)
+    if page is not None:
+        w.page = page
     w.page.base = base
     root = tree.root
     if root is not None:
-        w.walk(root)
-    return w.page
+        yield from w.walk(root)
 
 
-def _scan_plain(w: _Walker, frame: _Frame, text: str) -> None:
+def _scan_plain(w: _Walker, frame: _Frame, text: str) -> Iterator[dict]:
     for i, line in enumerate(text.split("\n")):
         if i:
             w.add_context(frame, "\n")
@@ -493,12 +541,12 @@ def _scan_plain(w: _Walker, frame: _Frame, text: str) -> None:
             w.md_boundary(frame)
             continue
         pos = 0
-        for sp in scan_line(line, markdown=False) if ("://" in line or "www." in line.lower()) else ():
-            if len(w.page.links) >= MAX_LINKS:
-                break
+        for sp in iter_spans(line, markdown=False) if ("://" in line or "www." in line.lower()) else ():
             w.add_context(frame, line[pos:sp.start])
             w.emit(frame, sp.href, via="bare", tag="text", attribute="text", anchor_text=sp.text)
             w.add_context(frame, line[sp.start:sp.end])
             pos = sp.end
+            yield from w.drain()
         w.add_context(frame, line[pos:])
         w.add_text(line)
+    yield from w.drain()

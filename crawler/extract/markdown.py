@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from crawler.extract.urls import BARE_URL_RE, trim_autolink
 
-__all__ = ["Span", "scan_line", "is_heading", "is_rule", "heading_text", "plain_line"]
+__all__ = ["Span", "scan_line", "iter_spans", "is_heading", "is_rule", "heading_text", "plain_line"]
 
 _DEST = r"(?:<[^<>\n]{0,4000}>|(?:[^\s()]++|\([^\s()]{0,4000}+\)){1,2000}+)"
 _TITLE = r"(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\([^()\n]{0,500}\))"
@@ -28,7 +28,7 @@ _REFDEF_RE = re.compile(r"^ {0,3}\[(?P<label>[^\[\]\n]{1,500})\]:[ \t]{0,10}(?P<
 _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$")
 _RULE_RE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:=[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _WS = re.compile(r"\s+")
-MAX_SPANS = 100_000    # links taken from one line
+_CANDIDATE = re.compile(r"(?:https?|ftp)://|www\.", re.IGNORECASE)   # where a bare URL may start
 
 
 @dataclass
@@ -69,76 +69,74 @@ def is_rule(line: str) -> bool:
 
 
 def scan_line(line: str, markdown: bool = True) -> list[Span]:
-    """Links of one line, in order: Markdown links/images (if ``markdown``), then bare URLs
-    in the gaps between them.
+    """Links of one line, in order: Markdown links/images (if ``markdown``), and bare URLs
+    in the gaps between them (the list of :func:`iter_spans`).
 
     >>> [(s.via, s.href) for s in scan_line("see [a](http://x.org/a) or http://y.org/b).")]
     [('markdown', 'http://x.org/a'), ('bare', 'http://y.org/b')]
     """
-    spans: list[Span] = []
-    covered: list[tuple[int, int]] = []
-    if markdown and ("[" in line):
-        m = _REFDEF_RE.match(line) if line.lstrip(" ").startswith("[") else None
-        if m:
-            spans.append(Span(m.start("dest"), m.end(), _dest(m.group("dest")), "markdown", "md-ref",
-                              text=m.group("label"), title=_title(m.group("title"))))
-            covered.append((0, len(line)))
+    return list(iter_spans(line, markdown))
+
+
+def iter_spans(line: str, markdown: bool = True):
+    """Stream the spans of :func:`scan_line` in order, in memory bounded by one span (a
+    50 MB line with millions of URLs is never held as a list)."""
+    if markdown and line.lstrip(" ").startswith("["):
+        m = _REFDEF_RE.match(line)
+        if m:   # a reference definition: the whole line is the one link
+            yield Span(m.start("dest"), m.end(), _dest(m.group("dest")), "markdown", "md-ref",
+                       text=m.group("label"), title=_title(m.group("title")))
+            return
+    md = _md_spans(line) if markdown and "[" in line else iter(())
+    bare = _bare_spans(line) if ("://" in line or "www." in line.lower()) else iter(())
+    cur = next(md, None)
+    covered_to = -1
+    for b in bare:
+        while cur is not None and cur.start <= b.start:
+            yield cur
+            covered_to = max(covered_to, cur.end)
+            cur = next(md, None)
+        if b.start < covered_to:     # inside a Markdown link: not a bare URL of its own
+            continue
+        yield b
+    while cur is not None:
+        yield cur
+        cur = next(md, None)
+
+
+def _md_spans(line: str):
+    for m in _INLINE_RE.finditer(line):
+        if m.group("lhref") is not None:
+            alt = m.group("lalt")
+            yield Span(m.start(), m.end(), _dest(m.group("lhref")), "markdown", "md-link",
+                       text="", title=_title(m.group("ltitle")), alt=alt, media=True)
+            yield Span(m.start(), m.end(), _dest(m.group("lsrc")), "markdown", "md-image",
+                       text="", alt=alt, media=True)
+        elif m.group("bang"):
+            yield Span(m.start(), m.end(), _dest(m.group("dest")), "markdown", "md-image",
+                       alt=m.group("text"), title=_title(m.group("title")), media=True)
         else:
-            for m in _INLINE_RE.finditer(line):
-                if len(spans) >= MAX_SPANS:
-                    break
-                if m.group("lhref") is not None:
-                    alt = m.group("lalt")
-                    spans.append(Span(m.start(), m.end(), _dest(m.group("lhref")), "markdown", "md-link",
-                                      text="", title=_title(m.group("ltitle")), alt=alt, media=True))
-                    spans.append(Span(m.start(), m.end(), _dest(m.group("lsrc")), "markdown", "md-image",
-                                      text="", alt=alt, media=True))
-                elif m.group("bang"):
-                    spans.append(Span(m.start(), m.end(), _dest(m.group("dest")), "markdown", "md-image",
-                                      alt=m.group("text"), title=_title(m.group("title")), media=True))
-                else:
-                    spans.append(Span(m.start(), m.end(), _dest(m.group("dest")), "markdown", "md-link",
-                                      text=m.group("text"), title=_title(m.group("title"))))
-                covered.append((m.start(), m.end()))
-    if "://" in line or "www." in line or "WWW." in line:
-        bare = []
-        for m in _bare_matches(line):
-            if any(a <= m.start() < b for a, b in covered):
-                continue
-            url = trim_autolink(m.group(0))
-            if len(url) < 8 and not url.lower().startswith("www."):
-                continue
-            if url.lower().startswith("www.") and "." not in url[4:]:
-                continue
-            if "://" in url and not re.match(r"[A-Za-z]+://[^/?#\s]*[\w\-]", url):
-                continue
-            bare.append(Span(m.start(), m.start() + len(url), url, "bare", "text", text=url))
-            if len(bare) >= MAX_SPANS:
-                break
-        if bare:
-            spans = sorted(spans + bare, key=lambda s: s.start)
-    return spans
+            yield Span(m.start(), m.end(), _dest(m.group("dest")), "markdown", "md-link",
+                       text=m.group("text"), title=_title(m.group("title")))
 
 
-def _find_all(line: str, needle: str):
-    i = line.find(needle)
-    while i != -1:
-        yield i
-        i = line.find(needle, i + 1)
+def _bare_spans(line: str):
+    for m in _bare_matches(line):
+        url = trim_autolink(m.group(0))
+        if len(url) < 8 and not url.lower().startswith("www."):
+            continue
+        if url.lower().startswith("www.") and "." not in url[4:]:
+            continue
+        if "://" in url and not re.match(r"[A-Za-z]+://[^/?#\s]*[\w\-]", url):
+            continue
+        yield Span(m.start(), m.start() + len(url), url, "bare", "text", text=url)
 
 
 def _bare_matches(line: str):
-    """``BARE_URL_RE`` matches, tried only where ``://`` or ``www.`` occurs (fast on huge lines)."""
-    starts = set()
-    for i in _find_all(line, "://"):
-        for k in (5, 4, 3):          # https / http / ftp
-            if i - k >= 0 and line[i - k:i].isalpha():
-                starts.add(i - k)
-                break
-    for needle in ("www.", "WWW.", "Www."):
-        starts.update(_find_all(line, needle))
+    """``BARE_URL_RE`` matches, tried only where a scheme or ``www.`` occurs (linear on huge lines)."""
     end = -1
-    for st in sorted(starts):
+    for c in _CANDIDATE.finditer(line):
+        st = c.start()
         if st < end:
             continue
         m = BARE_URL_RE.match(line, st)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-__all__ = ["normalize_url", "scheme_kind", "embedded_urls", "split_fragment", "service_kind",
+__all__ = ["normalize_url", "scheme_kind", "embedded_urls", "split_fragment", "service_kind", "host_flags", "url_flags",
            "BARE_URL_RE", "trim_autolink"]
 
 _HIER_SCHEMES = {"http", "https", "ftp", "ws", "wss"}
@@ -325,4 +325,79 @@ def embedded_urls(url: str | None) -> list[tuple[str, str]]:
                     out.append((name, u))
         return out
     except Exception:
+        return []
+
+
+@lru_cache(maxsize=1)
+def _confusables() -> tuple[dict[str, frozenset], list[frozenset]]:
+    data = json.loads(resources.files("crawler").joinpath("data/confusables.json").read_text("utf-8"))
+    return ({k: frozenset(v) for k, v in data["latin_lookalikes"].items()},
+            [frozenset(m) for m in data["allowed_mixes"]])
+
+
+def _script(ch: str) -> str | None:
+    """A rough Unicode script of a letter (first word of its name); None for digits, '-', '_'."""
+    import unicodedata
+    if ch.isascii():
+        return "LATIN" if ch.isalpha() else None
+    if not ch.isalpha():
+        return None if ch.isdigit() else "OTHER"
+    name = unicodedata.name(ch, "OTHER")
+    first = name.split(" ", 1)[0]
+    if first == "CJK":
+        return "HAN"
+    if first == "KATAKANA-HIRAGANA":
+        return "KATAKANA"
+    return first     # LATIN, CYRILLIC, GREEK, HIRAGANA, HANGUL, FULLWIDTH, ...
+
+
+@lru_cache(maxsize=65536)
+def host_flags(host: str | None) -> tuple[str, ...]:
+    """Warnings about a host name: ``"idn"`` (internationalized, shown in punycode) and
+    ``"homograph"`` (a label that mixes scripts, e.g. Cyrillic 'а' in "pаypal", uses
+    full-width letters, or spells Latin-looking words in Cyrillic/Greek letters only).
+
+    Examples
+    --------
+    >>> host_flags("xn--pypal-4ve.com"), host_flags("paypal.com"), host_flags("xn--fiqs8s.cn")
+    (('homograph', 'idn'), (), ('idn',))
+    """
+    if not host:
+        return ()
+    flags = set()
+    lookalikes, allowed = _confusables()
+    for label in host.lower().split("."):
+        if label.startswith("xn--"):
+            try:
+                label = label[4:].encode("ascii").decode("punycode")
+            except Exception:
+                flags.update(("idn", "homograph"))     # undecodable punycode hides something
+                continue
+        if label.isascii():
+            continue
+        flags.add("idn")
+        scripts = {s for s in map(_script, label) if s}
+        if "FULLWIDTH" in scripts:
+            flags.add("homograph")
+        elif len(scripts) > 1 and not any(scripts <= mix for mix in allowed):
+            flags.add("homograph")
+        elif len(scripts) == 1:
+            (script,) = scripts
+            letters = {c for c in label if c.isalpha()}
+            if script in lookalikes and letters <= lookalikes[script]:
+                flags.add("homograph")
+    return tuple(sorted(flags))
+
+
+def url_flags(url: str | None) -> list[str]:
+    """:func:`host_flags` of a URL's host (``[]`` for URLs without a host).
+
+    >>> url_flags("https://xn--pypal-4ve.com/login"), url_flags("file:///seeds/a.txt")
+    (['homograph', 'idn'], [])
+    """
+    if not url or "://" not in url or (url.isascii() and "xn--" not in url.lower()):
+        return []
+    try:
+        return list(host_flags(urlsplit(url).hostname))
+    except ValueError:
         return []

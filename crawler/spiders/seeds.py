@@ -4,6 +4,12 @@ Usage (see ../shared/SPEC.md)::
 
     scrapy crawl seeds [-a seeds=PATH[,PATH...]] [-a mounts=DIR=PREFIX[;DIR=PREFIX...]]
                        [-a depth=N] [-a online=1] [-a out=DIR] [-a allowed_domains=a,b]
+                       [-a shard=K/N] [-a redis=URL|1 [-a job=NAME]]
+
+``shard=K/N`` reads every N-th seed (N processes side by side); ``redis=`` shares one
+frontier between processes through scrapy-redis (:mod:`crawler.distributed`). Either way
+each process writes its own OUT, and ``python -m crawler.merge OUT OUT1 OUT2 ...`` joins them
+into what one process would have written.
 
 Thin: the local store (:mod:`crawler.store`) says what there is and serves it through the
 download handlers (:mod:`crawler.handlers`); :func:`crawler.extract.parse_document` turns
@@ -22,13 +28,14 @@ from crawler.errors import ArgumentError, SkipInput
 from crawler.extract import ParsedDocument, parse_document
 from crawler.handlers import META_KEY
 from crawler.items import DocumentItem, InputItem, LinkItem
-from crawler.pipelines import document_key
+from crawler.pipelines import LinkBatch, document_key
 from crawler.sortio import check_writable
 from crawler.store import LocalStore, Mount, Refused, url_key
 
 _LINK_FIELDS = {f.name for f in dataclasses.fields(LinkItem)} - {"document_key"}
 _DOC_FIELDS = {f.name for f in dataclasses.fields(DocumentItem)}
 _PARSED_FIELDS = {f.name for f in dataclasses.fields(ParsedDocument)} - {"links"}
+LINK_BATCH = 1000   # links per LinkBatch item
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -43,8 +50,11 @@ class CrawlOptions:
     online: bool
     out: str
     allowed_domains: tuple[str, ...]
+    shard: tuple[int, int] = (1, 1)   # (K, N): this process reads every N-th seed, from the K-th
+    redis: str = ""                   # a shared frontier on this Redis URL ("1": REDIS_URL setting)
+    job: str = "linkprov"             # Redis key prefix of the shared frontier
 
-    KNOWN = ("seeds", "mounts", "depth", "online", "out", "allowed_domains")
+    KNOWN = ("seeds", "mounts", "depth", "online", "out", "allowed_domains", "shard", "redis", "job")
 
     @classmethod
     def from_args(cls, args: dict, settings) -> CrawlOptions:
@@ -72,6 +82,9 @@ class CrawlOptions:
             online=online_arg in _TRUE,
             out=args.get("out") or settings.get("LINKPROV_OUT"),
             allowed_domains=tuple(_split(args.get("allowed_domains"), ",")),
+            shard=_shard(args.get("shard")),
+            redis=str(args.get("redis") or "").strip(),
+            job=str(args.get("job") or "linkprov").strip(),
         )
 
     def apply(self, settings) -> None:
@@ -81,10 +94,30 @@ class CrawlOptions:
             "AUTOTHROTTLE_ENABLED": self.online,
             "HTTPCACHE_ENABLED": self.online,
         }
+        many = {}
+        if self.shard != (1, 1) or self.redis:
+            many["LINKPROV_SHARD_STATE"] = True   # crawler.merge joins the outputs of the processes
+        if self.redis:
+            from crawler.distributed import redis_settings
+            many.update(redis_settings(self.redis, self.job))
         for name, value in {**online_settings, "LINKPROV_ONLINE": self.online,
                             "LINKPROV_OUT": self.out, "LINKPROV_DEPTH": self.depth,
-                            "DEPTH_LIMIT": self.depth}.items():
+                            "DEPTH_LIMIT": self.depth, **many}.items():
             settings.set(name, value, priority="spider")
+
+
+def _shard(value) -> tuple[int, int]:
+    """``"K/N"`` -> (K, N) with 1 <= K <= N; None -> (1, 1)."""
+    if value in (None, ""):
+        return (1, 1)
+    try:
+        k, n = (int(part) for part in str(value).split("/"))
+        if not 1 <= k <= n:
+            raise ValueError
+    except ValueError:
+        raise ArgumentError(f"shard={value!r} is not K/N with 1 <= K <= N; write e.g. -a shard=1/2 "
+                            "(process 1 of 2; run -a shard=2/2 beside it, then python -m crawler.merge)") from None
+    return (k, n)
 
 
 def _split(value, sep: str) -> list[str]:
@@ -114,21 +147,36 @@ class SeedsSpider(scrapy.Spider):
         spider._requested: dict[str, int] = {}       # url key -> lowest depth requested
         return spider
 
+    def seeds(self) -> list:
+        """This process's seeds, in order: skipped inputs (:class:`InputItem`), seed file
+        entries and WARC records; with ``shard=K/N`` every N-th one, from the K-th."""
+        every = [e for e in self.store.inputs if e.skip or e.kind == "file"] + list(self.store.records)
+        k, n = self.options.shard
+        return every[k - 1::n]
+
     async def start(self):
-        for entry in self.store.inputs:
-            if entry.skip:
-                yield InputItem(input=entry.input, reason=entry.skip[0], detail=entry.skip[1])
-            elif entry.kind == "file":
-                yield self._request(self.store.seed_url(entry), 0)
-        for record in self.store.records:
-            yield self._request(record.uri, 0, linkprov_record=record)
+        seeds = self.seeds()
+        if self.options.redis:   # mark every seed at depth 0 in the shared frontier first
+            from crawler.distributed import register_seeds
+            register_seeds(self, [self._seed_url(s) for s in seeds if not getattr(s, "skip", None)])
+        for seed in seeds:
+            if getattr(seed, "skip", None):
+                yield InputItem(input=seed.input, reason=seed.skip[0], detail=seed.skip[1])
+            elif hasattr(seed, "kind"):
+                yield self._request(self.store.seed_url(seed), 0)
+            else:
+                yield self._request(seed.uri, 0, linkprov_record=seed)
+
+    def _seed_url(self, seed) -> str:
+        return self.store.seed_url(seed) if hasattr(seed, "kind") else seed.uri
 
     def _request(self, url: str, depth: int, **meta) -> scrapy.Request:
         # offline the spider itself keeps each URL at its lowest depth (deterministic output);
-        # online, links go through Scrapy's dupefilter so that -s JOBDIR=... resumes
+        # online, links go through Scrapy's dupefilter so that -s JOBDIR=... resumes; with a
+        # shared Redis frontier every request goes through its dupefilter (one reading per URL)
         self._requested[url_key(url)] = depth
         return scrapy.Request(url, callback=self.parse, errback=self.failed,
-                              dont_filter=depth == 0 or not self.options.online,
+                              dont_filter=not self.options.redis and (depth == 0 or not self.options.online),
                               meta={"depth": depth, **meta})
 
     def parse(self, response):
@@ -153,11 +201,20 @@ class SeedsSpider(scrapy.Spider):
             "sha1": _sha1(response.body)})
         yield doc
         key = document_key(doc)
+        follow = depth < self.options.depth
+        # streamed: one pass, any number of links; passed on in batches (LinkBatch), since
+        # Scrapy's cost per item (signals, pipeline chain) was most of the crawl's time
+        batch = LinkBatch()
         for position, link in enumerate(parsed.links):
             fields = {k: v for k, v in link.items() if k in _LINK_FIELDS}
-            yield LinkItem(**{"position": position, **fields, "source": doc.url, "document_key": key})
-        if depth < self.options.depth:
-            yield from self._follow(parsed.links, depth + 1)
+            batch.links.append(LinkItem(**{"position": position, **fields, "source": doc.url, "document_key": key}))
+            if len(batch.links) >= LINK_BATCH:
+                yield batch
+                batch = LinkBatch()
+            if follow:
+                yield from self._follow((link,), depth + 1)
+        if batch.links:
+            yield batch
 
     def _follow(self, links: list[dict], depth: int):
         for link in links:
