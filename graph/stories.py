@@ -45,6 +45,10 @@ MAX_DAYS = 10
 #: Documents with less normalized content than this (characters, boilerplate removed)
 #: carry too little text to be compared (video pages, stubs).
 MIN_CHARS = 200
+#: With at least COMMON_MIN_DOCS documents, terms found in more than COMMON_SHARE of them
+#: are too common to tie two documents to one event.
+COMMON_SHARE = 0.1
+COMMON_MIN_DOCS = 30
 #: Salient terms per document that index candidate pairs.
 TOP_TERMS = 60
 
@@ -87,7 +91,10 @@ def salient_terms(texts: list[str]) -> tuple[list[dict[str, int]], dict[str, flo
     for c in counts:
         df.update(c.keys())
     idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
-    return [{t: k for t, k in c.items() if k >= 2} for c in counts], idf
+    # in a collection large enough to tell, a term in more than COMMON_SHARE of the documents
+    # (a network's recurring names, places, themes) says nothing about which event a text is on
+    common = {t for t, d in df.items() if d > COMMON_SHARE * n} if n >= COMMON_MIN_DOCS else set()
+    return [{t: k for t, k in c.items() if k >= 2 and t not in common} for c in counts], idf
 
 
 def _overlap(a: dict[str, int], b: dict[str, int], idf: dict[str, float]) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.stories import find_stories, story_pairs
+from graph.stories import find_stories, salient_terms, story_pairs
 
 FIX = Path(__file__).parent / "fixtures" / "graph_promo"
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "gfw-breaker+mh-news"
@@ -131,3 +131,17 @@ def test_corpus_story_purity_with_seeds():
     # no giant story: the corpus pages share one template, but stories stay small
     assert max(len(s["documents"]) for s in stories) <= 4
     assert sum(len(s["documents"]) for s in stories) <= 0.15 * len(corpus)
+
+
+def test_terms_common_to_a_large_collection_do_not_make_a_story():
+    # 40 dated documents that all repeat the same names, each otherwise about its own thing:
+    # in a collection this size the shared names are too common to tie any two into a story
+    names = "马克龙马克龙泽连斯基泽连斯基"
+    own = ["甲乙丙丁戊己", "庚辛壬癸子丑", "寅卯辰巳午未", "申酉戌亥天地"]
+    docs = [{"url": f"https://site{i}.example/a", "published": "2025-09-04",
+             "text": (names + own[i % 4] * 2 + f"第{i}号文件内容各不相同{'山水'[i % 2]}{i * 7919}") * 12}
+            for i in range(40)]
+    sets, _ = salient_terms([d["text"] for d in docs])
+    assert all("马克龙" not in s for s in sets)
+    few, _ = salient_terms([d["text"] for d in docs[:2]])
+    assert all("马克龙" in s for s in few)
