@@ -163,7 +163,7 @@ def write_state(out: Path, state: dict) -> None:
 
 
 def build_manifest(state: dict, winners: set[str], n_links: int) -> dict:
-    """``{"inputs": [...], "counts": {...}}`` from a crawl state (see
+    r"""``{"inputs": [...], "counts": {...}}`` from a crawl state (see
     :meth:`CrawlRecordsPipeline.state`): every input exactly once.
 
     Examples
