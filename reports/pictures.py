@@ -220,6 +220,18 @@ def provenance_map(G, provenance: dict, *, max_rows: int = 14) -> bytes:
     pflows = agg(data["promo_flows"], "mid", "right")
     ccolor = _cluster_colors({c: {"links": [1] * sum(n for k, n in data["promo_flows"].items() if k[2] == c)}
                               for c in data["clusters"]})
+    # order the side columns by the mean row of the entities read that point to them (weighted):
+    # fewer crossing arrows; ties by weight, then name
+    mid_row = {e: i for i, e in enumerate(cols["mid"][0] + ["+others"])}
+    for col, flows in (("left", mflows), ("right", pflows)):
+        keep, rest = cols[col]
+        acc = defaultdict(lambda: [0.0, 0])
+        for key, n in flows.items():
+            if key[0] in mid_row and key[1] in keep:
+                acc[key[1]][0] += mid_row[key[0]] * n
+                acc[key[1]][1] += n
+        w = left_w if col == "left" else right_w
+        cols[col] = (sorted(keep, key=lambda e: (acc[e][0] / acc[e][1] if acc[e][1] else len(mid_row), -w[e], e)), rest)
     rows = max(len(cols[c][0]) + (1 if cols[c][1] else 0) for c in cols) or 1
     height = max(4.5, 0.62 * rows + 2.4)
     with _rc():
@@ -291,9 +303,12 @@ def provenance_map(G, provenance: dict, *, max_rows: int = 14) -> bytes:
         nm, nc = len(provenance.get("mirrors") or []), len(data["clusters"])
         fig.suptitle("Provenance map: who mirrors whom, and what their pages promote", fontsize=14,
                      weight="bold", y=0.985)
-        fig.text(0.5, 1 - 0.5 / height, f"{sum(data['docs'].values())} documents of {len(data['docs'])} entities · "
-                 f"{nm} mirrored documents → {len(data['mirrored'])} original entities · "
-                 f"{nc} promotional clusters", ha="center", va="top", fontsize=10, color="#444444")
+        def n_(k, word):
+            return f"{k} {word}" + ("" if k == 1 else ("es" if word.endswith("s") else "s"))
+        fig.text(0.5, 1 - 0.5 / height, f"{n_(sum(data['docs'].values()), 'document')} of "
+                 f"{n_(len(data['docs']), 'entity').replace('entitys', 'entities')} · "
+                 f"{n_(nm, 'mirrored document')} → {n_(len(data['mirrored']), 'original entity').replace('entitys', 'entities')} · "
+                 f"{n_(nc, 'promotional cluster')}", ha="center", va="top", fontsize=10, color="#444444")
         handles = [Patch(fc=ROLE_COLORS[r], ec="#333333", label=f"role: {r}") for r in ("mirror", "original", "unknown")]
         handles.append(Line2D([], [], color="#444444", lw=2, label="mirror → original"))
         shown = sorted({c for (_, _, c) in pflows}, key=lambda c: (-sum(n for k, n in pflows.items() if k[2] == c), c))

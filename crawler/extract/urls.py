@@ -32,9 +32,10 @@ _STRIP_CTRL = re.compile(r"[\t\n\r]")
 
 # A bare URL as GitHub's extended autolinker finds it: a scheme (or www.) not glued to a
 # preceding ASCII letter, then everything up to white space or '<'. Trailing punctuation is
-# trimmed by ``trim_autolink``. Bounded length keeps matching linear on huge lines.
+# trimmed by ``trim_autolink``. A possessive, bounded run (64 KiB: longer is not a URL anyone can
+# open) keeps matching linear on huge lines.
 BARE_URL_RE = re.compile(
-    r"(?<![A-Za-z0-9])(?:(?:https?|ftp)://|(?<![^\s*_~(\[（：:，,;；])www\.)[^\s<\x00-\x1f]{1,4000}+",
+    r"(?<![A-Za-z0-9])(?:(?:https?|ftp)://|(?<![^\s*_~(\[（：:，,;；])www\.)[^\s<\x00-\x1f]{1,65536}+",
     re.IGNORECASE)
 _TRAIL_ENTITY = re.compile(r"&[A-Za-z0-9]{1,32};$")
 
@@ -227,9 +228,15 @@ def _normalize(url, base):
     parts = urlsplit(s)
     scheme = parts.scheme.lower()
     if scheme == "file":
+        host = _host(parts.netloc) if parts.netloc else ""
+        if host is None:
+            return None
+        host = "" if host == "localhost" else host
         path = _remove_dot_segments(_pct(parts.path, _PATH_SAFE)) or "/"
+        if not path.startswith("/"):
+            path = "/" + path
         q = "?" + _pct(parts.query, _QUERY_SAFE) if "?" in s else ""
-        return f"file://{(parts.netloc or '').lower()}{path}{q}"
+        return f"file://{host}{path}{q}"
     if scheme not in _HIER_SCHEMES:
         return None
     netloc = parts.netloc
