@@ -57,12 +57,26 @@ def _cell(v, width=70) -> str:
         v = f"{v:.2f}"
     elif isinstance(v, str) and "%" in v and v.startswith(("http://", "https://")):
         v = unquote(v)
-    s = "" if v is None else " ".join(str(v).split())
-    if _width(s) <= width:
+    return shorten("" if v is None else str(v), width)
+
+
+def shorten(s: str, width: int) -> str:
+    """``s`` with white space folded, cut to ``width`` display columns (CJK characters count
+    two) with an ellipsis.
+
+    Examples
+    --------
+    >>> shorten("多国峰会商讨乌克兰安全保障", 10)
+    '多国峰会…'
+    >>> shorten("short  text", 20)
+    'short text'
+    """
+    s = " ".join(s.split())
+    if display_width(s) <= width:
         return s
     out, w = [], 0
     for c in s:
-        w += _width(c)
+        w += display_width(c)
         if w > width - 1:
             break
         out.append(c)
@@ -74,12 +88,19 @@ _FIRST = ["id", "name", "entity", "mirror", "original", "source", "target", "lin
           "confidence", "support", "documents", "pages", "earliest", "links", "entities"]
 
 
-def _width(s: str) -> int:
+def display_width(s: str) -> int:
+    """Columns ``s`` takes in a terminal or a label: East Asian wide characters count two.
+
+    Examples
+    --------
+    >>> display_width("ab中文")
+    6
+    """
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
 def _ljust(s: str, w: int) -> str:
-    return s + " " * (w - _width(s))
+    return s + " " * (w - display_width(s))
 
 
 def _to_dataframe(rows):
@@ -135,7 +156,7 @@ class Table(_Printable, list):
         cols.sort(key=lambda c: (_FIRST.index(c) if c in _FIRST else len(_FIRST), first[c]))
         shown = self[:self.MAX_PRINT]
         cells = [[_cell(r.get(c)) for c in cols] for r in shown]
-        widths = [max(_width(c), *(_width(r[i]) for r in cells)) for i, c in enumerate(cols)]
+        widths = [max(display_width(c), *(display_width(r[i]) for r in cells)) for i, c in enumerate(cols)]
         lines = ["  ".join(_ljust(c, w) for c, w in zip(cols, widths)).rstrip()]
         lines += ["  ".join(_ljust(x, w) for x, w in zip(r, widths)).rstrip() for r in cells]
         if len(self) > len(shown):

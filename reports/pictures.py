@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import textwrap
-import unicodedata
 from collections import Counter, defaultdict
 
 import matplotlib
@@ -26,6 +25,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Patch, Rectangle  # noqa: E402
 
 from graph.entities import entity_of  # noqa: E402
+from graph.query import display_width, shorten  # noqa: E402
 from reports.fonts import font_family  # noqa: E402
 
 __all__ = ["provenance_map", "document_picture", "DocContext", "link_classes", "seed_documents", "doc_picture_name",
@@ -59,22 +59,9 @@ def _rc():
                        "text.hinting": "no_hinting"})
 
 
-def _dispwidth(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-
-
-def _short(s: str, width: int) -> str:
+def _short(s, width: int) -> str:
     """Cut ``s`` to ``width`` display columns (CJK count double) with an ellipsis."""
-    s = " ".join(str(s).split())
-    if _dispwidth(s) <= width:
-        return s
-    out, w = [], 0
-    for c in s:
-        w += _dispwidth(c)
-        if w > width - 1:
-            break
-        out.append(c)
-    return "".join(out) + "…"
+    return shorten(str(s), width)
 
 
 def _wrap(s: str, width: int, lines: int) -> str:
@@ -83,7 +70,7 @@ def _wrap(s: str, width: int, lines: int) -> str:
     chunks, cur, w = [], [], 0
     for word in textwrap.wrap(s, width=10 ** 6) or [""]:
         for c in word:
-            cw = _dispwidth(c)
+            cw = display_width(c)
             if w + cw > width and cur:
                 chunks.append("".join(cur)); cur, w = [], 0
             cur.append(c); w += cw
