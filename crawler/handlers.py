@@ -54,6 +54,9 @@ class LocalStoreDownloadHandler(BaseDownloadHandler):
         if not self.online:
             raise Refused("offline", f"{request.url} is not in any seed, mount or WARC; "
                                      "crawl with -a online=1 to fetch it from the web")
+        if store is not None:   # the web is held to the same size limit as local inputs
+            request.meta.setdefault("download_maxsize", store.max_bytes)
+            request.meta.setdefault("download_warnsize", 0)
         response = await self._http_handler().download_request(request)
         request.meta[META_KEY] = Served(
             url=response.url, url_source="http", input=response.url,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import json
 import logging
 import os
+import re
 import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -67,6 +68,8 @@ class CrawlRecordsPipeline:
 
     def open_spider(self):
         check_writable(self.out)
+        remove_stale_work(self.out)         # left by a killed run (SIGKILL, power loss)
+        self.failed: OSError | None = None  # set when OUT cannot be written any more (full disk)
         self.work = self.out / f".linkprov-work-{os.getpid()}"
         self.work.mkdir(exist_ok=True)
         self.documents = ExternalSorter(self.work, "documents", self.chunk_lines)
@@ -76,6 +79,25 @@ class CrawlRecordsPipeline:
         self.notes: dict[str, list[InputItem]] = defaultdict(list)
 
     def process_item(self, item):
+        if self.failed is None:
+            try:
+                self._process(item)
+            except OSError as exc:          # a chunk could not be spilled: OUT is full or gone
+                self._output_failed(exc)
+        return item
+
+    def _output_failed(self, exc: OSError) -> None:
+        if self.failed is None:
+            self.failed = exc
+            logger.error("cannot write the output folder %s: %s; free space there or choose another "
+                         "folder with -a out=DIR (nothing was written; earlier outputs there are untouched)",
+                         self.out, exc.strerror or exc)
+            engine = getattr(self.crawler, "engine", None)
+            if engine is not None and getattr(engine, "running", False):
+                from scrapy.utils.defer import deferred_from_coro
+                deferred_from_coro(engine.close_spider_async(reason="output_error"))
+
+    def _process(self, item):
         if isinstance(item, DocumentItem):
             key = document_key(item)
             self.readings[key] = (item.input, item.content_type)
@@ -93,9 +115,14 @@ class CrawlRecordsPipeline:
 
     def close_spider(self):
         try:
-            self._write()
+            if self.failed is None:
+                self._write()
+        except OSError as exc:
+            self._output_failed(exc)
         finally:
             shutil.rmtree(self.work, ignore_errors=True)
+            for name in (DOCUMENTS, LINKS, MANIFEST):       # temp files of a failed write
+                temp_path(self.out / name).unlink(missing_ok=True)
 
     def _write(self):
         winners = set(self.winner.values())
@@ -224,6 +251,29 @@ def build_manifest(state: dict, winners: set[str], n_links: int) -> dict:
         "skipped_by_reason": dict(sorted(skipped.items())),
     }
     return {"inputs": entries, "counts": counts}
+
+
+def remove_stale_work(out: Path) -> None:
+    """Remove work folders and temporary files that killed runs left in ``out`` (their
+    process is gone). A resumed crawl redoes their work, so nothing in them is needed."""
+    for path in out.glob(".*"):
+        match = re.fullmatch(r"\.(?:linkprov-work-|.+\.tmp-)(\d+)", path.name)
+        if not match or int(match[1]) == os.getpid() or _alive(int(match[1])):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _dedupe(pairs):

@@ -4,6 +4,12 @@
 which inputs there are (:meth:`LocalStore.seed_requests`) and which link targets it holds
 (:meth:`LocalStore.holds`); the download handlers (:mod:`crawler.handlers`) ask it for the
 bytes of a URL (:meth:`LocalStore.serve`). Nothing here touches the network.
+
+Machine-independent names: an input is shown by its seed path as given when that is relative
+(``seeds/a.txt``), else by the path's last part(s) (``/tmp/x/seeds`` -> ``seeds/a.txt``; see
+:func:`display_names`); a seed with no mount and no URL of its own has the URL
+``file:///`` + its input (:func:`file_url`). ``file:`` URLs are served only for seed files
+and files inside mounts: nothing else on the machine can be read through a link.
 """
 from __future__ import annotations
 
@@ -341,8 +347,8 @@ class LocalStore:
                     self._by_uri[url_key(uri)] = record
         except Exception as exc:  # noqa: BLE001 - a broken archive must not stop the crawl
             notes["error"] = notes.get("error", 0) + 1
-            logger.warning("WARC %s: reading stopped: %s: %s (records before it are kept)",
-                           entry.input, type(exc).__name__, exc)
+            logger.warning("WARC %s: reading stopped: %s: %.200r (records before it are kept)",
+                           entry.input, type(exc).__name__, str(exc))
 
     # -- lookups -----------------------------------------------------------------------
     def seed_url(self, entry: InputFile) -> str:
@@ -456,6 +462,15 @@ class LocalStore:
         return body
 
     def _serve_record(self, record: WarcRecord) -> Served:
+        try:
+            return self._read_record(record)
+        except (Refused, OSError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a broken archive: this record is skipped, not the crawl
+            raise Refused("broken_record", f"record {record.record_id} of {record.input} cannot be read: "
+                                           f"{type(exc).__name__}: {str(exc)[:200]}") from None
+
+    def _read_record(self, record: WarcRecord) -> Served:
         from warcio.archiveiterator import ArchiveIterator
 
         with open(record.path, "rb") as fh:

@@ -522,22 +522,36 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
     threshold = cfg["near_duplicate_threshold"] if threshold is None else threshold
     if boilerplate is None:
         boilerplate = boilerplate_lines(documents)
-    sets: dict[str, set[str]] = {}
-    for doc in sorted(documents, key=lambda d: d["url"]):
-        sh = shingles(content_text(doc.get("text"), boilerplate), cfg["shingle_k"])
-        if len(sh) >= cfg["min_shingles"]:
-            sets[doc["url"]] = sh
+    k = cfg["shingle_k"]
+    # Memory: a document keeps its normalized text (a few KB) and its MinHash, never its
+    # shingle set (tens of times larger); sets are rebuilt for the few candidate pairs.
+    texts: dict[str, str] = {}
     lsh = MinHashLSH(threshold=max(0.1, threshold * 0.8), num_perm=NUM_PERM)
     hashes = {}
-    for url, sh in sets.items():
-        hashes[url] = minhash(sh)
+    for doc in sorted(documents, key=lambda d: d["url"]):
+        text = content_text(doc.get("text"), boilerplate)
+        sh = shingles(text, k)
+        if len(sh) >= cfg["min_shingles"]:
+            texts[doc["url"]] = text
+            hashes[doc["url"]] = minhash(sh)
+    for url in texts:
         lsh.insert(url, hashes[url])
+    cache: dict[str, set[str]] = {}
+
+    def shingle_set(url: str) -> set[str]:
+        sh = cache.get(url)
+        if sh is None:
+            if len(cache) >= 256:
+                cache.pop(next(iter(cache)))
+            sh = cache[url] = shingles(texts[url], k)
+        return sh
+
     out = []
-    for url in sets:
+    for url in texts:
         for other in sorted(lsh.query(hashes[url])):
             if other <= url:
                 continue
-            a, b = sets[url], sets[other]
+            a, b = shingle_set(url), shingle_set(other)
             j = len(a & b) / len(a | b)
             if j >= threshold:
                 out.append({"a": url, "b": other, "jaccard": round(j, 3)})

@@ -558,7 +558,7 @@ def link_classes(documents: list[dict], links: list[dict]) -> list[str]:
     ...                "tag": "a", "attribute": "href", "anchor_text": "x"}])
     ['media', 'promotional']
     """
-    return [r["class"] for r in _classify_cached(documents, links)]
+    return [v[0] for v in _classify_cached(documents, links)]
 
 
 # --------------------------------------------------------------------------- clusters
@@ -600,12 +600,17 @@ def _merge_dense(G: nx.Graph, communities: list) -> list[set]:
 _LAST: list = []   # [(documents, links, verdicts)]: the last classify_links call
 
 
-def _classify_cached(documents: list[dict], links: list[dict]) -> list[dict]:
-    """``classify_links`` reusing the previous result when called again on the same lists
-    (``graph.analyze`` asks for link classes, then for clusters, over one pair of lists)."""
+def _classify_cached(documents: list[dict], links: list[dict]) -> list[tuple]:
+    """``classify_links`` as ``(class, block, evidence)`` tuples (evidence kept for
+    promotional links only: all the clusters read), reusing the previous result when called
+    again on the same lists (``graph.analyze`` asks for link classes, then for clusters, over
+    one pair of lists). Compact: it is held while the rest of the analysis runs."""
     if _LAST and _LAST[0][0] is documents and _LAST[0][1] is links and _LAST[0][3] == (len(documents), len(links)):
         return _LAST[0][2]
     verdicts = classify_links(documents, links)
+    for i, v in enumerate(verdicts):
+        cls = v["class"]
+        verdicts[i] = (cls, v["block"], v["evidence"] if cls == "promotional" else ())
     _LAST[:] = [(documents, links, verdicts, (len(documents), len(links)))]
     return verdicts
 
@@ -657,7 +662,7 @@ def promotional_clusters(documents: list[dict], links: list[dict], classes: list
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i in promo:
         src = links[i].get("source") or ""
-        blocks[(src, verdicts[i]["block"])].append(i)
+        blocks[(src, verdicts[i][1])].append(i)
 
     def target_entity(i: int) -> str:
         src = links[i].get("source") or ""
@@ -696,11 +701,11 @@ def promotional_clusters(documents: list[dict], links: list[dict], classes: list
         c["pages"].add(link.get("source") or "")
         c["ent"][target_entity(i)] += 1
         src = link.get("source") or ""
-        c["blocks"].add((src, verdicts[i]["block"]))
+        c["blocks"].add((src, verdicts[i][1]))
         a = (link.get("anchor_text") or link.get("title") or link.get("alt") or "").strip()
         if a:
             c["anchors"][a] += 1
-        for ev in verdicts[i]["evidence"]:
+        for ev in verdicts[i][2]:
             sig = ev["signal"]
             if sig in ("tracking", "shortener") or sig.startswith("keyword:"):
                 c["signals"][(sig, ev["detail"])] += 1

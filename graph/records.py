@@ -25,6 +25,11 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
     """Read a JSON Lines file: the records (dicts having every ``required`` key) and a
     list of problems for lines that were skipped.
 
+    Keys and string values are shared between records (one ``str`` object per distinct
+    value in the file): link records repeat their source URL, block, tag, targets and
+    anchor texts, so a crawl's records take a fraction of the memory of plain
+    ``json.loads`` dicts. The records are equal to what ``json.loads`` gives.
+
     Examples
     --------
     >>> import tempfile, os
@@ -37,6 +42,7 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
     records: list[dict] = []
     problems: list[str] = []
     name = Path(path).name
+    share = {}.setdefault    # one object per distinct key / string value, for this file
     with open(path, encoding="utf-8", errors="replace") as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
@@ -53,7 +59,7 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
             if missing:
                 problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
                 continue
-            records.append(record)
+            records.append({share(k, k): (share(v, v) if type(v) is str else v) for k, v in record.items()})
     return records, problems
 
 

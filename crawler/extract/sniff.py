@@ -25,7 +25,7 @@ _MD_LIST = re.compile(r"^ {0,3}(?:[-*+]|\d{1,3}\.)[ \t]+\S", re.M)
 _MD_REFDEF = re.compile(r"^ {0,3}\[[^\]\n]{1,200}\]:[ \t]*\S", re.M)
 _HTML_TAG = re.compile(r"</?(?:a|p|div|span|table|tr|td|th|img|br|hr|li|ul|ol|h[1-6]|strong|b|i|em|"
                        r"center|font|section|article|header|footer|nav|meta|link|script|style|iframe|"
-                       r"form|input|blockquote|pre|code|figure)\b[^>]{0,2000}>", re.I)
+                       r"form|input|blockquote|pre|code|figure)\b(?:[^>]{0,2000}>|[^>]{2000})", re.I)   # a long tag counts too
 
 
 def sniff(text: str) -> str:

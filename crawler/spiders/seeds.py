@@ -22,15 +22,14 @@ import hashlib
 from dataclasses import dataclass
 
 import scrapy
-from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.errors import ArgumentError, SkipInput
+from crawler.errors import ArgumentError, SkipInput, failure_reason
 from crawler.extract import ParsedDocument, parse_document
 from crawler.handlers import META_KEY
 from crawler.items import DocumentItem, InputItem, LinkItem
 from crawler.pipelines import LinkBatch, document_key
 from crawler.sortio import check_writable
-from crawler.store import LocalStore, Mount, Refused, url_key
+from crawler.store import LocalStore, Mount, url_key
 
 _LINK_FIELDS = {f.name for f in dataclasses.fields(LinkItem)} - {"document_key"}
 _DOC_FIELDS = {f.name for f in dataclasses.fields(DocumentItem)}
@@ -171,12 +170,14 @@ class SeedsSpider(scrapy.Spider):
         return self.store.seed_url(seed) if hasattr(seed, "kind") else seed.uri
 
     def _request(self, url: str, depth: int, **meta) -> scrapy.Request:
-        # offline the spider itself keeps each URL at its lowest depth (deterministic output);
-        # online, links go through Scrapy's dupefilter so that -s JOBDIR=... resumes; with a
-        # shared Redis frontier every request goes through its dupefilter (one reading per URL)
+        # the spider itself keeps each URL at its lowest depth (deterministic output), offline
+        # and online: Scrapy's dupefilter would drop redirect loops silently and, resumed with
+        # -s JOBDIR=..., drop pages whose records died with the interrupted run (a resumed run
+        # redoes the work, from the HTTP cache online). With a shared Redis frontier every
+        # request goes through its dupefilter (one reading per URL)
         self._requested[url_key(url)] = depth
         return scrapy.Request(url, callback=self.parse, errback=self.failed,
-                              dont_filter=not self.options.redis and (depth == 0 or not self.options.online),
+                              dont_filter=not self.options.redis,
                               meta={"depth": depth, **meta})
 
     def parse(self, response):
@@ -230,12 +231,7 @@ class SeedsSpider(scrapy.Spider):
     def failed(self, failure):
         request = failure.request
         exc = failure.value
-        if isinstance(exc, Refused):
-            reason, detail = exc.reason, exc.detail
-        elif isinstance(exc, HttpError):
-            reason, detail = f"http_{exc.response.status}", f"the server answered {exc.response.status}"
-        else:
-            reason, detail = "error", f"{type(exc).__name__}: {exc}"
+        reason, detail = failure_reason(exc)   # timeout, http_500, redirect_loop, too_large, robots_disallowed...
         record = request.meta.get("linkprov_record")
         served = request.meta.get(META_KEY)
         if record is not None:
