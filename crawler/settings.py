@@ -54,3 +54,4 @@ LINKPROV_HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHa
 LINKPROV_PROGRESS_INTERVAL = 5.0        # seconds between progress lines in the log
 LINKPROV_CHUNK_LINES = 50000            # records held in memory before a sorted chunk is spilled to OUT
 LINKPROV_POSTPROCESS = "reports.run.postprocess"  # called with the out folder when the crawl closes; "" turns it off
+COMMANDS_MODULE = "crawler.commands"

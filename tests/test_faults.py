@@ -114,7 +114,8 @@ def test_full_output_folder_is_a_clear_error(tmpfs, corpus_args):
     proc = subprocess.run(crawl_command(full / "out", *corpus_args, settings={"LINKPROV_CHUNK_LINES": 200}),
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     log = proc.stdout + proc.stderr
-    # one clear error, the crawl stops (Scrapy's exit status stays 0: see the finish reason)
+    # one clear error, the crawl stops, and the process fails (crawler.commands.crawl)
+    assert proc.returncode == 1
     assert log.count("cannot write the output folder") == 1
     assert "No space left on device; free space there or choose another folder with -a out=DIR" in log
     assert "Spider closed (output_error)" in log and "Error processing" not in log

@@ -1,0 +1,31 @@
+"""``scrapy crawl`` that also fails the process when the crawl could not write its outputs.
+
+Scrapy's own ``crawl`` exits 1 only when the crawler fails to start; a crawl whose output
+folder filled up mid-run closes with the finish reason ``output_error`` (see
+:mod:`crawler.pipelines`), and a script must see that as a failure.
+"""
+from __future__ import annotations
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+
+#: Finish reasons that mean the outputs are missing or incomplete.
+FAILED_REASONS = frozenset({"output_error"})
+
+
+class Command(ScrapyCrawl):
+    def run(self, args, opts) -> None:
+        crawlers = []
+        create = self._create_crawler
+
+        def remember(name):
+            crawler = create(name)
+            crawlers.append(crawler)
+            return crawler
+
+        self._create_crawler = remember
+        try:
+            super().run(args, opts)
+        finally:
+            self._create_crawler = create
+        if any(c.stats and c.stats.get_value("finish_reason") in FAILED_REASONS for c in crawlers):
+            self.exitcode = 1
