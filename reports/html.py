@@ -164,11 +164,13 @@ def summary(G, provenance: dict, manifest: dict | None) -> list[tuple[str, int]]
     inputs = (manifest or {}).get("inputs") or []
     docs = sum(1 for _, d in G.nodes(data=True) if d.get("kind") == "document")
     mirrors = provenance.get("mirrors") or []
+    read = {n for n, d in G.nodes(data=True) if d.get("kind") == "document"}
     return [
         ("inputs read", sum(1 for i in inputs if i.get("status") == "processed")),
         ("inputs skipped", sum(1 for i in inputs if i.get("status") == "skipped")),
         ("documents", docs),
-        ("mirrored documents", len(mirrors)),
+        ("documents read that mirror an original", len({m.get("mirror") for m in mirrors if m.get("mirror") in read})),
+        ("links predicted to be mirrors (rules)", len({m.get("mirror") for m in mirrors if m.get("mirror") not in read})),
         ("originals", len({m.get("original") for m in mirrors})),
         ("mirror rules learned", len(provenance.get("mirror_rules") or [])),
         ("sources named", len(provenance.get("sources") or [])),
@@ -219,9 +221,14 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
                    f"<figcaption>{_e(captions.get(name, name))} (<code>{_e(name)}</code>)</figcaption></figure>")
 
     out.append('<h2 id="mirrors">Mirrors and their originals</h2>' + _why("mirrors"))
-    rows = [[_url(m.get("mirror")), _url(m.get("original")), _num(m.get("confidence")), _evidence(m.get("evidence"))]
-            for m in P.get("mirrors") or []]
-    out.append(_table(["mirror", "original", "confidence", "evidence (signals)"], rows, "no mirror found"))
+    read = {n for n, d in G.nodes(data=True) if d.get("kind") == "document"}
+    for title, keep, empty in (("Documents read that mirror an original", True, "no document read mirrors another"),
+                               ("Links that learned rules predict to be mirrors (not read)", False,
+                                "no rule predicts a mirror among the links")):
+        rows = [[_url(m.get("mirror")), _url(m.get("original")), _num(m.get("confidence")), _evidence(m.get("evidence"))]
+                for m in P.get("mirrors") or [] if (m.get("mirror") in read) == keep]
+        out.append(f"<h3>{_e(title)} ({len(rows)})</h3>")
+        out.append(_table(["mirror", "original", "confidence", "evidence (signals)"], rows, empty))
 
     out.append('<h2 id="rules">Mirror rules learned</h2>' + _why("rules"))
     rows = []
