@@ -598,19 +598,24 @@ def _merge_dense(G: nx.Graph, communities: list) -> list[set]:
 
 
 _LAST: list = []   # [(documents, links, verdicts)]: the last classify_links call
+_CLUSTER_SIGNALS = ("tracking", "shortener", "template_block", "banner_block", "cross_entity", "promo_share")
+
+
+def _cluster_signal(sig: str) -> bool:
+    return sig in _CLUSTER_SIGNALS or sig.startswith("keyword:")
 
 
 def _classify_cached(documents: list[dict], links: list[dict]) -> list[tuple]:
-    """``classify_links`` as ``(class, block, evidence)`` tuples (evidence kept for
-    promotional links only: all the clusters read), reusing the previous result when called
-    again on the same lists (``graph.analyze`` asks for link classes, then for clusters, over
-    one pair of lists). Compact: it is held while the rest of the analysis runs."""
+    """``classify_links`` as ``(class, block, evidence)`` tuples, the evidence kept only
+    for the signals the clusters read (``_CLUSTER_SIGNALS``), reusing the previous result
+    when called again on the same lists (``graph.analyze`` asks for link classes, then for
+    clusters, over one pair of lists). Compact: it is held while the rest of the analysis runs."""
     if _LAST and _LAST[0][0] is documents and _LAST[0][1] is links and _LAST[0][3] == (len(documents), len(links)):
         return _LAST[0][2]
     verdicts = classify_links(documents, links)
     for i, v in enumerate(verdicts):
-        cls = v["class"]
-        verdicts[i] = (cls, v["block"], v["evidence"] if cls == "promotional" else ())
+        ev = tuple(e for e in v["evidence"] if _cluster_signal(e["signal"]))
+        verdicts[i] = (v["class"], v["block"], ev)
     _LAST[:] = [(documents, links, verdicts, (len(documents), len(links)))]
     return verdicts
 

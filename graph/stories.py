@@ -85,16 +85,19 @@ def salient_terms(texts: list[str]) -> tuple[list[dict[str, int]], dict[str, flo
     >>> sets, round(idf["乌克兰"], 2), round(idf["和平谈"], 2)
     ([{'乌克兰': 2}, {'乌克兰': 2}], 1.0, 1.41)
     """
-    counts = [story_terms(t) for t in texts]
     n = len(texts)
     df: Counter = Counter()
-    for c in counts:
+    repeated = []   # per text only its repeated terms: all term counts would be held otherwise
+    for text in texts:
+        c = story_terms(text)
         df.update(c.keys())
+        repeated.append({t: k for t, k in c.items() if k >= 2})
     idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
     # in a collection large enough to tell, a term in more than COMMON_SHARE of the documents
     # (a network's recurring names, places, themes) says nothing about which event a text is on
     common = {t for t, d in df.items() if d > COMMON_SHARE * n} if n >= COMMON_MIN_DOCS else set()
-    return [{t: k for t, k in c.items() if k >= 2 and t not in common} for c in counts], idf
+    del df
+    return [{t: k for t, k in c.items() if t not in common} for c in repeated], idf
 
 
 def _overlap(a: dict[str, int], b: dict[str, int], idf: dict[str, float]) -> float:

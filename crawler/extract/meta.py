@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 
@@ -284,22 +285,38 @@ def zh_script(text: str) -> tuple[str, int, int]:
     >>> zh_script("法國總統馬克龍")[0], zh_script("法国总统马克龙")[0]
     ('zh-Hant', 'zh-Hans')
     """
-    counts: dict[str, int] = {}
-    for ch in _HAN.findall(text):
-        counts[ch] = counts.get(ch, 0) + 1
-    chars = sorted(counts)
+    counts = Counter(_HAN.findall(text))
     t2s, s2t = _cc("t2s"), _cc("s2t")
-    if not chars or t2s is None or s2t is None:
+    if not counts or t2s is None or s2t is None:
         return "zh-Hans", 0, 0
-    joined = "\n".join(chars)
-    as_s = t2s.convert(joined).split("\n")
-    as_t = s2t.convert(joined).split("\n")
+    known = _SCRIPT_OF
+    new = sorted(c for c in counts if c not in known)
+    if new:   # OpenCC once per character ever seen, not once per document
+        joined = "\n".join(new)
+        as_s = t2s.convert(joined).split("\n")
+        as_t = s2t.convert(joined).split("\n")
+        for i, c in enumerate(new):
+            known[c] = (as_s[i] != c if len(as_s) == len(new) else None,
+                        as_t[i] != c if len(as_t) == len(new) else None)
     trad = simp = 0
-    if len(as_s) == len(chars):
-        trad = sum(counts[c] for c, s in zip(chars, as_s) if s != c)
-    if len(as_t) == len(chars):
-        simp = sum(counts[c] for c, t in zip(chars, as_t) if t != c)
+    trad_ok = simp_ok = True
+    for c, n in counts.items():
+        is_t, is_s = known[c]
+        if is_t is None:
+            trad_ok = False
+        elif is_t:
+            trad += n
+        if is_s is None:
+            simp_ok = False
+        elif is_s:
+            simp += n
+    trad, simp = (trad if trad_ok else 0), (simp if simp_ok else 0)
     return ("zh-Hant" if trad > simp else "zh-Hans"), trad, simp
+
+
+#: character -> (changed by t2s, changed by s2t); None where OpenCC's output could not be
+#: lined up with its input (the document's count is then 0, as when converting it whole)
+_SCRIPT_OF: dict[str, tuple[bool | None, bool | None]] = {}
 
 
 def detect_languages(text: str) -> list[str]:

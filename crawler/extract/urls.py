@@ -190,6 +190,15 @@ def normalize_url(url: str | None, base: str | None = None) -> str | None:
     >>> normalize_url("http://www.minghui.org/a/病毒“反常”--1.html")
     'http://www.minghui.org/a/%E7%97%85%E6%AF%92%E2%80%9C%E5%8F%8D%E5%B8%B8%E2%80%9D--1.html'
     """
+    if not isinstance(url, str) or (base is not None and not isinstance(base, str)):
+        return _normalize_cached.__wrapped__(url, base)   # odd input: not cached
+    if url[:8].lower().startswith(("http://", "https://")):
+        base = None     # an absolute http(s) URL never reads the base: one cache entry for every page
+    return _normalize_cached(url, base)
+
+
+@lru_cache(maxsize=65536)   # template links recur on every page of a site
+def _normalize_cached(url: str, base: str | None) -> str | None:
     try:
         return _normalize(url, base)
     except Exception:  # odd input never stops a run
