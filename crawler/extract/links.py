@@ -217,6 +217,19 @@ class _Walker:
                 self.count += 1
         return rec
 
+    def bare_links(self, frame, text: str):
+        """Emit the bare URLs of one run of text (cut where GitHub's autolinker cuts them),
+        keeping the block's context and text up to date."""
+        pos = 0
+        for sp in iter_spans(text, markdown=False) if ("://" in text or "www." in text.lower()) else ():
+            self.add_context(frame, text[pos:sp.start])
+            self.emit(frame, sp.href, via="bare", tag="text", attribute="text", anchor_text=sp.text)
+            self.add_context(frame, text[sp.start:sp.end])
+            pos = sp.end
+            yield from self.drain()
+        self.add_context(frame, text[pos:])
+        self.add_text(text)
+
     def drain(self):
         """Yield the pending links, final now (anchor text collapsed)."""
         pending, self.pending = self.pending, []
@@ -235,16 +248,7 @@ class _Walker:
                 self.add_context(frame, text)
                 self.add_text(text)
                 return
-            pos = 0
-            for sp in iter_spans(text, markdown=False) if ("://" in text or "www." in text.lower()) else ():
-                before = text[pos:sp.start]
-                self.add_context(frame, before)
-                self.emit(frame, sp.href, via="bare", tag="text", attribute="text", anchor_text=sp.text)
-                self.add_context(frame, text[sp.start:sp.end])
-                pos = sp.end
-                yield from self.drain()
-            self.add_context(frame, text[pos:])
-            self.add_text(text)
+            yield from self.bare_links(frame, text)
             return
         pieces = text.split("\n")
         for i, line in enumerate(pieces):
@@ -540,13 +544,5 @@ def _scan_plain(w: _Walker, frame: _Frame, text: str) -> Iterator[dict]:
         if not line.strip():
             w.md_boundary(frame)
             continue
-        pos = 0
-        for sp in iter_spans(line, markdown=False) if ("://" in line or "www." in line.lower()) else ():
-            w.add_context(frame, line[pos:sp.start])
-            w.emit(frame, sp.href, via="bare", tag="text", attribute="text", anchor_text=sp.text)
-            w.add_context(frame, line[sp.start:sp.end])
-            pos = sp.end
-            yield from w.drain()
-        w.add_context(frame, line[pos:])
-        w.add_text(line)
+        yield from w.bare_links(frame, line)
     yield from w.drain()
