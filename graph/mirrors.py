@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import unquote, urlsplit
 
+from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of
 from graph.text import NUM_PERM, boilerplate_lines, content_text, fold, minhash, normalize_text, shingles  # noqa: F401
@@ -78,7 +79,9 @@ def _ev(signal: str, detail: str, **extra) -> dict:
 @lru_cache(maxsize=1)
 def _marker_re() -> re.Pattern:
     markers = set()
-    for m in config()["statement_markers"]:
+    for m in attribution_markers(("original", "source")):
+        if m.isascii() and " " not in m:
+            m += ":"  # in running text a bare English word ("source", "via") states nothing
         for v in (m, unicodedata.normalize("NFKC", m)):
             markers |= {v, v.replace(":", "："), v.replace("：", ":")}
     alt = "|".join(re.escape(m) for m in sorted(markers, key=lambda m: (-len(m), m)))

@@ -75,6 +75,15 @@ def _markers() -> list[tuple[str, str, str]]:
     return sorted(out, key=lambda t: (-len(t[0]), t[0]))
 
 
+def attribution_markers(kinds=("original", "source")) -> list[str]:
+    """The attribution markers of ``kinds`` from ``crawler/data/markers.json``, longest first.
+
+    >>> "原文地址" in attribution_markers(("original",))
+    True
+    """
+    return [marker for _, marker, kind in _markers() if kind in kinds]
+
+
 def find_marker(context: str) -> tuple[str, str] | None:
     """The attribution marker that ends ``context`` (``(marker, kind)``), or None.
 
