@@ -201,3 +201,11 @@ def test_unwritable_out_is_a_clear_error(tmp_path):
 def test_bad_argument_is_a_clear_error(run_crawl, tmp_path):
     run_crawl(tmp_path, "depth=two", check=False)
     assert "depth='two' is not a whole number >= 0; write e.g. -a depth=2" in (tmp_path / "out.log").read_text()
+
+
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path):
+    proc = subprocess.run(crawl_command(tmp_path / "out", "depth=-1"), cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "scrapy crawl seeds: error: depth='-1' is not a whole number >= 0; write e.g. -a depth=2" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -196,6 +196,7 @@ def test_dumps_is_canonical():
     ({"mounts": "nowhere"}, "DIR=PREFIX"),
     ({"colour": "red"}, "unknown spider argument(s) colour"),
     ({"seeds": " , "}, "no seeds"),
+    ({"seeds": "https://example.org/"}, "needs the network: add -a online=1"),
 ])
 def test_crawl_options_errors_say_how_to_fix(args, message):
     with pytest.raises(ArgumentError) as info:

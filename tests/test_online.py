@@ -65,6 +65,24 @@ def test_online_crawl_obeys_robots_and_depth(run_crawl, tmp_path, site):
     assert (tmp_path / "cache").is_dir()
 
 
+def test_seed_urls_online(run_crawl, tmp_path, site):
+    base, requested = site
+    out = run_crawl(tmp_path, f"seeds={base}index.html", "online=1", "depth=1",
+                    settings={"HTTPCACHE_DIR": tmp_path / "cache", "AUTOTHROTTLE_START_DELAY": 0})
+    docs = [json.loads(line) for line in (out / "documents.jsonl").read_text().split("\n") if line]
+    assert {d["url"] for d in docs} == {base + "index.html", base + "a.html"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert base + "index.html" in {e["input"] for e in manifest["inputs"]}
+
+
+def test_seed_url_without_online_is_a_clear_error(run_crawl, tmp_path, site):
+    base, requested = site
+    run_crawl(tmp_path, f"seeds={base}index.html", check=False)
+    log = (tmp_path / "out.log").read_text()
+    assert "needs the network: add -a online=1" in log
+    assert requested == []
+
+
 def test_offline_never_requests_the_site(run_crawl, tmp_path, site):
     base, requested = site
     seed = tmp_path / "seed.html"

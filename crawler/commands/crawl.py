@@ -1,4 +1,5 @@
-"""``scrapy crawl`` that also fails the process when the crawl could not write its outputs.
+"""``scrapy crawl`` that checks the ``seeds`` spider's arguments first (one clear line and exit
+status 2 when they are wrong) and fails the process when the crawl could not write its outputs.
 
 Scrapy's own ``crawl`` exits 1 only when the crawler fails to start; a crawl whose output
 folder filled up mid-run closes with the finish reason ``output_error`` (see
@@ -6,7 +7,11 @@ folder filled up mid-run closes with the finish reason ``output_error`` (see
 """
 from __future__ import annotations
 
+import sys
+
 from scrapy.commands.crawl import Command as ScrapyCrawl
+
+from crawler.errors import LinkprovError
 
 #: Finish reasons that mean the outputs are missing or incomplete.
 FAILED_REASONS = frozenset({"output_error"})
@@ -14,6 +19,15 @@ FAILED_REASONS = frozenset({"output_error"})
 
 class Command(ScrapyCrawl):
     def run(self, args, opts) -> None:
+        if args[:1] == ["seeds"]:   # bad arguments: one line that says how to fix them, exit 2
+            from crawler.spiders.seeds import CrawlOptions
+
+            try:
+                CrawlOptions.from_args(opts.spargs, self.settings)
+            except LinkprovError as exc:
+                print(f"scrapy crawl seeds: error: {exc}", file=sys.stderr)
+                self.exitcode = 2
+                return
         crawlers = []
         create = self._create_crawler
 

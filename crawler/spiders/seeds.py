@@ -25,6 +25,7 @@ import scrapy
 
 from crawler.errors import ArgumentError, SkipInput, failure_reason
 from crawler.extract import ParsedDocument, parse_document
+from crawler.extract.urls import normalize_url
 from crawler.handlers import META_KEY
 from crawler.items import DocumentItem, InputItem, LinkItem
 from crawler.pipelines import LinkBatch, document_key
@@ -52,6 +53,7 @@ class CrawlOptions:
     shard: tuple[int, int] = (1, 1)   # (K, N): this process reads every N-th seed, from the K-th
     redis: str = ""                   # a shared frontier on this Redis URL ("1": REDIS_URL setting)
     job: str = "linkprov"             # Redis key prefix of the shared frontier
+    urls: tuple[str, ...] = ()        # seed URLs (http/https), fetched only with online=1
 
     KNOWN = ("seeds", "mounts", "depth", "online", "out", "allowed_domains", "shard", "redis", "job")
 
@@ -61,9 +63,11 @@ class CrawlOptions:
         if unknown:
             raise ArgumentError(f"unknown spider argument(s) {', '.join(unknown)}; "
                                 f"known: {', '.join(cls.KNOWN)}")
-        seeds = _split(args.get("seeds") or settings.get("LINKPROV_SEEDS"), ",")
-        if not seeds:
+        given = _split(args.get("seeds") or settings.get("LINKPROV_SEEDS"), ",")
+        if not given:
             raise ArgumentError("no seeds; write -a seeds=PATH[,PATH...]")
+        seeds = [s for s in given if not s.lower().startswith(("http://", "https://"))]
+        urls = [normalize_url(s) or s for s in given if s not in seeds]
         depth_arg = args.get("depth", settings.get("LINKPROV_DEPTH"))
         try:
             depth = int(depth_arg)
@@ -74,7 +78,11 @@ class CrawlOptions:
         online_arg = str(args.get("online", settings.get("LINKPROV_ONLINE"))).strip().lower()
         if online_arg not in _TRUE | _FALSE:
             raise ArgumentError(f"online={online_arg!r}: write -a online=1 or leave it out")
+        if urls and online_arg not in _TRUE:
+            raise ArgumentError(f"seed URL {urls[0]} needs the network: add -a online=1, or crawl a saved "
+                                f"copy (a file, a WARC, or a folder with -a mounts=DIR=PREFIX)")
         return cls(
+            urls=tuple(urls),
             seeds=tuple(seeds),
             mounts=tuple(Mount.parse(spec) for spec in _split(args.get("mounts") or settings.get("LINKPROV_MOUNTS"), ";")),
             depth=depth,
@@ -149,7 +157,8 @@ class SeedsSpider(scrapy.Spider):
     def seeds(self) -> list:
         """This process's seeds, in order: skipped inputs (:class:`InputItem`), seed file
         entries and WARC records; with ``shard=K/N`` every N-th one, from the K-th."""
-        every = [e for e in self.store.inputs if e.skip or e.kind == "file"] + list(self.store.records)
+        every = ([e for e in self.store.inputs if e.skip or e.kind == "file"] + list(self.store.records)
+                 + list(self.options.urls))
         k, n = self.options.shard
         return every[k - 1::n]
 
@@ -159,7 +168,9 @@ class SeedsSpider(scrapy.Spider):
             from crawler.distributed import register_seeds
             register_seeds(self, [self._seed_url(s) for s in seeds if not getattr(s, "skip", None)])
         for seed in seeds:
-            if getattr(seed, "skip", None):
+            if isinstance(seed, str):   # a seed URL (online only)
+                yield self._request(seed, 0)
+            elif getattr(seed, "skip", None):
                 yield InputItem(input=seed.input, reason=seed.skip[0], detail=seed.skip[1])
             elif hasattr(seed, "kind"):
                 yield self._request(self.store.seed_url(seed), 0)
@@ -167,6 +178,8 @@ class SeedsSpider(scrapy.Spider):
                 yield self._request(seed.uri, 0, linkprov_record=seed)
 
     def _seed_url(self, seed) -> str:
+        if isinstance(seed, str):
+            return seed
         return self.store.seed_url(seed) if hasattr(seed, "kind") else seed.uri
 
     def _request(self, url: str, depth: int, **meta) -> scrapy.Request:
