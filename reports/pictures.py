@@ -639,6 +639,8 @@ def link_classes(G, *, top: int = 15) -> bytes:
                 ax.barh(range(len(rows)), vals, left=left, color=CLASS_COLORS[c], label=c, edgecolor="white", lw=0.5)
                 left = [a + b for a, b in zip(left, vals)]
             ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=9)
+            # rows keep one height whatever their number: a single entity is a bar, not a wall
+            ax.set_ylim(len(rows) - 0.5 - max(len(rows), 6), len(rows) - 0.5)
             for j, t in enumerate(left):
                 ax.text(t, j, f" {t}", va="center", fontsize=8, color="#333333")
             ax.set_xlim(0, max(left + [1]) * 1.15)
