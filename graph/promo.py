@@ -283,8 +283,12 @@ def _fixed_class(link: dict, doc_url: str, self_urls: set[str]) -> tuple[str, st
         return "navigation", "javascript: link"
     if scheme in ("mailto", "tel", "other"):
         return "content", f"{scheme}: link"
-    if rel == "canonical" or (tag == "meta" and attr == "content" and _strip_fragment(target) in self_urls):
-        return "self", "canonical / og:url of the document"
+    if rel in ("canonical", "og:url"):
+        if not target or _strip_fragment(target) in self_urls:
+            return "self", f"{rel} of the document"
+        return "original", f"{rel} names another URL as this document's own"
+    if tag == "meta" and attr == "content" and _strip_fragment(target) in self_urls:
+        return "self", "meta URL of the document"
     if target and _strip_fragment(target) in self_urls:
         return "self", "points to the document itself"
     if tag == "link":

@@ -109,6 +109,10 @@ def test_link_signals_collect_all():
     ({**L(None, href="mailto:x@a.org"), "scheme_kind": "mailto"}, "content"),
     # a stated-original marker next to a circumvention link belongs to the text, not the link
     (L("https://a.org/README.md", "翻墙软件", marker="本文转自", marker_kind="original"), "promotional"),
+    # canonical / og:url: the document itself, or the original it names as its own URL
+    (L("https://a.org/n/1", tag="link", rel="canonical"), "self"),
+    (L("https://b.org/orig/1", tag="link", rel="canonical"), "original"),
+    (L("https://b.org/orig/1", tag="meta", attribute="content", rel="og:url"), "original"),
 ])
 def test_fixed_classes(link, cls):
     assert link_classes([{"url": "https://a.org/n/1"}], [link]) == [cls]
