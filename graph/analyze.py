@@ -10,6 +10,8 @@ from pathlib import Path
 
 import networkx as nx
 
+from graph import promo
+from graph import stories as stories_mod
 from graph.build import add_clusters, add_mirrors, add_sources, build_graph, set_roles
 from graph.mirrors import find_mirrors
 from graph.records import load_records
@@ -23,7 +25,8 @@ log = logging.getLogger(__name__)
 
 
 def fallback_link_classes(documents: list[dict], links: list[dict]) -> list[str]:
-    """Plain link classes used only when ``graph.promo`` fails: original / share / self
+    """Plain link classes used only when ``graph.promo`` fails on odd input (degraded mode,
+    logged as a warning): original / share / self
     from markers, media, navigation (same entity), content.
 
     Examples
@@ -84,12 +87,7 @@ def analyze_records(documents: list[dict], links: list[dict], manifest: dict | N
         bar.set_postfix_str(name)
         bar.update(1)
 
-    try:
-        from graph import promo
-    except Exception as exc:  # pragma: no cover - only while graph.promo is broken
-        log.warning("graph.promo unavailable (%s); plain link classes, no clusters", exc)
-        promo = None
-    classes = _step("link classes", promo.link_classes, None, documents, links) if promo else None
+    classes = _step("link classes", promo.link_classes, None, documents, links)
     if not classes or len(classes) != len(links):
         classes = fallback_link_classes(documents, links)
     done("link classes")
@@ -99,15 +97,9 @@ def analyze_records(documents: list[dict], links: list[dict], manifest: dict | N
     done("mirrors")
     sources = find_sources(documents, mirrors, found["publishers"])
     done("sources")
-    clusters = (_step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
-                if promo else [])
+    clusters = _step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
     done("promotional clusters")
-    try:
-        from graph import stories as stories_mod
-        stories = _step("stories", stories_mod.find_stories, [], documents)
-    except Exception as exc:  # pragma: no cover
-        log.warning("graph.stories unavailable (%s); no stories", exc)
-        stories = []
+    stories = _step("stories", stories_mod.find_stories, [], documents)
     done("stories")
     G = build_graph(documents, links, classes)
     add_mirrors(G, mirrors)
