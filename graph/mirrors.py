@@ -700,10 +700,11 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
     stated = [(m, o) for (m, o), evs in evidence.items() if combine(evs) >= 0.5]
     rules = learn_rules(stated)
     # (b) rules as evidence for stated pairs (support of OTHER pairs only) and for documents
+    examples = [set(rule.examples) for rule in rules]   # membership in O(1): rules hold every pair
     for (m, o) in list(evidence):
-        for rule in rules:
+        for rule, own in zip(rules, examples):
             if rule.matches_pair(m, o):
-                others = rule.support - (1 if (m, o) in rule.examples else 0)
+                others = rule.support - (1 if (m, o) in own else 0)
                 if others > 0:
                     evidence[(m, o)].append(_rule_ev(rule, others))
                 break
