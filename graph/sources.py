@@ -219,6 +219,7 @@ def find_sources(documents: list[dict], mirrors: list[dict] | None = None,
     """
     found: dict[tuple[str, str], dict] = {}
     per_doc: dict[tuple[str, str, str], int] = defaultdict(int)
+    seen: set[tuple] = set()   # evidence already recorded (a list lookup here was quadratic)
 
     def add(name: str, kind: str, entity: str | None, doc: str | None, signal: str, detail: str) -> None:
         entry = found.setdefault((name, kind), {"name": name, "kind": kind, "entity": entity,
@@ -231,7 +232,9 @@ def find_sources(documents: list[dict], mirrors: list[dict] | None = None,
         if per_doc[key] < _MAX_EVIDENCE_PER_DOC:
             per_doc[key] += 1
             item = {"document": doc, "signal": signal, "detail": detail.strip()[:300]}
-            if item not in entry["evidence"]:
+            mark = (name, kind, doc, signal, item["detail"])
+            if mark not in seen:
+                seen.add(mark)
                 entry["evidence"].append(item)
 
     for doc in documents:
