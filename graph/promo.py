@@ -419,16 +419,23 @@ def _recurrence(blocks: list[_Block], links: list[dict], min_pages: int) -> None
         for key, same in by_key.items():
             if len({b.doc for b in same}) < share_need:
                 continue
+            # pages per block shape (link count, image links): few shapes, many pages, so the
+            # pages of alike shape are gathered once per shape, not once per block
+            shapes: dict[tuple[int, int], set[str]] = defaultdict(set)
+            for o in same:
+                shapes[(o.n, o.media)].add(o.doc)
+            alike_of: dict[tuple[int, int], set[str]] = {}
             for b in same:
                 if b.recurring:
                     continue
-                alike = {
-                    o.doc for o in same
-                    if o.doc != b.doc and 0.5 <= o.n / b.n <= 2.0
-                    and abs(o.media / o.n - b.media / b.n) <= 0.3
-                }
-                if len(alike) + 1 >= share_need:
-                    b.recurring = f"block {key} keeps its shape on {len(alike) + 1} pages of {ent}"
+                shape = (b.n, b.media)
+                if shape not in alike_of:
+                    alike_of[shape] = set().union(*(
+                        docs for (n, m), docs in shapes.items()
+                        if 0.5 <= n / b.n <= 2.0 and abs(m / n - b.media / b.n) <= 0.3))
+                alike = len(alike_of[shape]) - (b.doc in alike_of[shape])
+                if alike + 1 >= share_need:
+                    b.recurring = f"block {key} keeps its shape on {alike + 1} pages of {ent}"
 
 
 def _blocks(documents: list[dict], links: list[dict], fixed: list) -> list[_Block]:
