@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
                                    "and the PNG pictures into OUT.")
     r.add_argument("out", nargs="?", default="output", metavar="OUT", help="output folder of a crawl (default: output)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bars, no summary")
+    r.add_argument("-j", "--workers", type=int, default=None, metavar="N",
+                   help="processes that draw the document pictures (default: one per core; 1: no extra process)")
     s = sub.add_parser("shell", help="a Python REPL with OUT's graph and the query helpers",
                        description="Load OUT's graph.graphml and provenance.json and start IPython (if installed) "
                                    "or the plain Python REPL with the helpers: " + ", ".join(
@@ -131,7 +133,7 @@ def main(argv=None) -> int:
     try:
         if args.command == "report":
             from reports.run import postprocess
-            postprocess(args.out, quiet=args.quiet)
+            postprocess(args.out, quiet=args.quiet, workers=args.workers)
             return 0
         from graph.query import load
         p = load(args.out)

@@ -1,30 +1,61 @@
 """Machine-readable outputs: provenance.json, graph.graphml, graph.gexf, nodes.csv, edges.csv.
 
-Every file is written whole or not at all (:func:`write_atomic`) and byte-deterministic:
-nodes, edges and attributes are sorted, strings are cleaned of characters XML cannot hold,
-and nothing carries a date or an absolute temporary path.
+Every file is written whole or not at all (:func:`open_atomic`, :func:`write_atomic`) and
+byte-deterministic: nodes, edges and attributes are sorted, strings are cleaned of characters
+XML cannot hold, and nothing carries a date or an absolute temporary path. The four graph files
+are streamed from ``G`` in one pass (:func:`write_graph_files`, :mod:`reports.graphio`);
+:func:`export_graph` and the ``*_bytes`` functions give the same bytes in memory, for small
+graphs and tests.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
-import math
+import logging
 import re
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import networkx as nx
 
 from crawler.sortio import commit, temp_path
-from graph.build import edge_key
 from graph.query import FORMAT, SCHEMA, read_graph
+from reports.graphio import (EdgesCSVSink, GEXFSink, GraphExport, GraphMLSink, NodesCSVSink, gexf_streamable,
+                             short_label, write_graph_files as _feed)
 
-__all__ = ["write_atomic", "provenance_bytes", "export_graph", "graphml_bytes", "gexf_bytes",
-           "nodes_csv_bytes", "edges_csv_bytes", "read_graph", "FORMAT", "SCHEMA"]
+__all__ = ["write_atomic", "open_atomic", "provenance_bytes", "export_graph", "write_graph_files", "GRAPH_FILES",
+           "graphml_bytes", "gexf_bytes", "nodes_csv_bytes", "edges_csv_bytes", "read_graph", "FORMAT", "SCHEMA"]
+
+log = logging.getLogger("linkprov.reports")
+GRAPH_FILES = ("graph.graphml", "graph.gexf", "nodes.csv", "edges.csv")
 
 
-# XML 1.0 forbids C0 controls other than tab/newline/CR, lone surrogates and U+FFFE/U+FFFF.
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+@contextmanager
+def open_atomic(path):
+    """A binary file to write ``path`` through, whole or not at all.
+
+    The bytes go to the crawler's temporary sibling (:func:`crawler.sortio.temp_path`), which
+    replaces ``path`` (:func:`crawler.sortio.commit`, ``os.replace``) when the block ends
+    without an error; on an error the temporary file is removed and ``path`` is left as it was.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with open_atomic(d / "a.txt") as fh:
+    ...     _ = fh.write(b"abc")
+    >>> (d / "a.txt").read_bytes(), sorted(p.name for p in d.iterdir())
+    (b'abc', ['a.txt'])
+    """
+    path = Path(path)
+    tmp = temp_path(path)
+    try:
+        with open(tmp, "wb", buffering=1 << 20) as fh:
+            yield fh
+        commit([(tmp, path)])
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_atomic(path, data) -> Path:
@@ -41,17 +72,11 @@ def write_atomic(path, data) -> Path:
     >>> write_atomic(d / "a.txt", "名字").read_text("utf-8")
     '名字'
     """
-    path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    tmp = temp_path(path)
-    try:
-        tmp.write_bytes(data)
-        commit([(tmp, path)])
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    with open_atomic(path) as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def provenance_bytes(provenance: dict) -> bytes:
@@ -65,53 +90,41 @@ def provenance_bytes(provenance: dict) -> bytes:
     return (json.dumps(provenance, sort_keys=True, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
 
 
-def _clean(value):
-    """A GraphML/GEXF-safe scalar, or None to drop the attribute."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (list, tuple, dict, set, frozenset)):
-        if isinstance(value, (set, frozenset)):
-            value = sorted(value, key=str)
-        value = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    elif not isinstance(value, str):
-        value = str(value)
-    return _XML_BAD.sub("", value)
+def write_graph_files(out, G, *, version: str | None = None) -> list[str]:
+    """Write graph.graphml, graph.gexf, nodes.csv and edges.csv of ``G`` into ``out`` in one
+    streamed pass (each file whole or not at all); return their names.
 
+    The bytes are those of ``graphml_bytes(export_graph(G))`` etc., but neither a copy of ``G``
+    nor a whole document is held in memory.
 
-def _clean_attrs(attrs: dict) -> dict:
-    out = {}
-    for k in sorted(attrs, key=str):
-        v = _clean(attrs[k])
-        if v is not None:
-            out[_XML_BAD.sub("", str(k))] = v
-    return out
-
-
-def _unify_types(items):
-    """One type per attribute name, over nodes and edges together (GraphML and GEXF declare one
-    per attribute): int+float -> float, anything else mixed -> str."""
-    types: dict[str, set] = {}
-    for d in items:
-        for k, v in d.items():
-            types.setdefault(k, set()).add(type(v))
-    for d in items:
-        for k, v in list(d.items()):
-            ts = types[k]
-            if len(ts) > 1:
-                if ts <= {int, float}:
-                    d[k] = float(v)
-                else:
-                    d[k] = str(v).lower() if isinstance(v, bool) else str(v)
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> G = nx.MultiDiGraph(); G.add_edge("https://a.org/", "https://b.org/", kind="links_to")
+    0
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_graph_files(d, G, version="0")
+    ['edges.csv', 'graph.gexf', 'graph.graphml', 'nodes.csv']
+    >>> (d / "edges.csv").read_text().splitlines()
+    ['source,target,kind', 'https://a.org/,https://b.org/,links_to']
+    """
+    out = Path(out)
+    X = GraphExport(G, version=version)
+    streamed = gexf_streamable(X)
+    with ExitStack() as stack:
+        fh = {name: stack.enter_context(open_atomic(out / name)) for name in GRAPH_FILES
+              if streamed or name != "graph.gexf"}
+        _feed(X, [GraphMLSink(fh["graph.graphml"], X), NodesCSVSink(fh["nodes.csv"], X),
+                  EdgesCSVSink(fh["edges.csv"], X)] + ([GEXFSink(fh["graph.gexf"], X)] if streamed else []))
+    if not streamed:
+        log.info("graph.gexf written in memory: the graph has attributes GEXF treats specially")
+        write_atomic(out / "graph.gexf", _gexf_in_memory(X))
+    return sorted(GRAPH_FILES)
 
 
 def export_graph(G, *, version: str | None = None) -> nx.MultiDiGraph:
-    """A sorted copy of ``G`` with only typed scalar attributes, ready for GraphML/GEXF.
+    """A sorted copy of ``G`` with only typed scalar attributes, ready for GraphML/GEXF: what
+    :func:`write_graph_files` streams (see :class:`reports.graphio.GraphExport`).
 
     Node ids become strings; every edge has a ``kind`` (its key when it had none) and the key
     :func:`graph.build.edge_key` gives it (``~2``, ``~3`` ... after a repeated one), so edge ids
@@ -123,34 +136,28 @@ def export_graph(G, *, version: str | None = None) -> nx.MultiDiGraph:
 
     Examples
     --------
-    >>> import networkx as nx
     >>> G = nx.MultiDiGraph(); G.add_edge("b", "a", key=0, kind="links_to", n=None)
     0
     >>> H = export_graph(G, version="0"); list(H.edges(keys=True, data=True))
     [('b', 'a', 'links_to:202d3d561c2b6120', {'kind': 'links_to'})]
     """
+    return _materialize(GraphExport(G, version=version))
+
+
+def _materialize(X: GraphExport) -> nx.MultiDiGraph:
     H = nx.MultiDiGraph()
-    gattrs = _clean_attrs({k: v for k, v in G.graph.items() if k not in ("node_default", "edge_default")})
-    gattrs.update(format=FORMAT, schema=SCHEMA)
-    if version is not None:
-        gattrs["version"] = version
-    H.graph.update(sorted(gattrs.items()))
-    node_ids = {n: _XML_BAD.sub("", str(n)) for n in G.nodes}
-    nodes = sorted((node_ids[n], _clean_attrs(d)) for n, d in G.nodes(data=True))
-    edges = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        d = _clean_attrs(d)
-        d.setdefault("kind", _XML_BAD.sub("", str(k)))
-        edges.append((node_ids[u], node_ids[v], str(d["kind"]), _XML_BAD.sub("", str(k)), d))
-    edges.sort(key=lambda e: (e[:4], json.dumps(e[4], sort_keys=True, ensure_ascii=False)))
-    _unify_types([d for _, d in nodes] + [e[4] for e in edges])
-    H.add_nodes_from(nodes)
-    seen: dict[str, int] = {}
-    for u, v, kind, _, d in edges:
-        key = edge_key(u, v, kind)
-        seen[key] = n = seen.get(key, 0) + 1
-        H.add_edge(u, v, key=key if n == 1 else f"{key}~{n}", **d)
+    H.graph.update(X.graph)
+    H.add_nodes_from(X.nodes())
+    for u, v, k, d in X.edges():
+        H.add_edge(u, v, key=k, **d)
     return H
+
+
+def _stream_bytes(H, sink) -> bytes:
+    buf = io.BytesIO()
+    X = GraphExport(H, version=H.graph.get("version"))
+    _feed(X, [sink(buf, X)])
+    return buf.getvalue()
 
 
 def graphml_bytes(H) -> bytes:
@@ -160,63 +167,38 @@ def graphml_bytes(H) -> bytes:
     Read it back with :func:`read_graph` (``nx.read_graphml(path, edge_key_type=str,
     force_multigraph=True)``).
     """
-    buf = io.BytesIO()
-    nx.write_graphml(H, buf, encoding="utf-8", prettyprint=True, named_key_ids=False)
-    return buf.getvalue()
+    return _stream_bytes(H, GraphMLSink)
 
 
 def gexf_bytes(H) -> bytes:
     """GEXF 1.2 of an exported graph (Gephi's own format): edge ids are the edge keys (unique,
     as in the GraphML), the edge kind is the edge label, so Gephi keeps parallel edges of
     different kinds; nodes are labelled by title / name."""
+    X = GraphExport(H, version=H.graph.get("version"))
+    if not gexf_streamable(X):
+        return _gexf_in_memory(X)
+    return _stream_bytes(H, GEXFSink)
+
+
+def _gexf_in_memory(X: GraphExport) -> bytes:
+    """networkx's own GEXF writer on a labelled copy (for graphs :class:`GEXFSink` cannot stream)."""
     K = nx.MultiDiGraph()
-    K.graph.update(H.graph)
-    for n, d in H.nodes(data=True):
-        K.add_node(n, **{**d, "label": _short_label(n, d)})
-    for u, v, k, d in H.edges(keys=True, data=True):
-        K.add_edge(u, v, key=k, **d, id=str(k), label=str(d.get("kind", k)))
+    K.graph.update(X.graph)
+    for n, d in X.nodes():
+        K.add_node(n, **{**d, "label": short_label(n, d)})
+    for u, v, k, d in X.edges():
+        K.add_edge(u, v, key=k, **{**d, "id": str(k), "label": str(d.get("kind", k))})
     buf = io.BytesIO()
     nx.write_gexf(K, buf, encoding="utf-8", prettyprint=True, version="1.2draft")
     # networkx stamps today's date into <meta>: drop it so the bytes stay the same.
     return re.sub(rb' lastmodifieddate="[^"]*"', b"", buf.getvalue(), count=1)
 
 
-def _short_label(n: str, d: dict) -> str:
-    if d.get("kind") == "document" and d.get("title"):
-        return str(d["title"])
-    if d.get("kind") == "cluster" and d.get("label"):
-        return str(d["label"])
-    return n.split(":", 1)[1] if d.get("kind") in ("host", "entity", "source", "cluster") and ":" in n else n
-
-
-def _csv(header, rows) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode("utf-8")
-
-
 def nodes_csv_bytes(H) -> bytes:
     """nodes.csv: ``id,kind,label`` then every other node attribute (sorted), one row a node."""
-    names = sorted({k for _, d in H.nodes(data=True) for k in d} - {"kind"})
-    header = ["id", "kind", "label"] + [n for n in names if n != "label"]
-    rows = [[n, d.get("kind", ""), _short_label(n, d)] + [_cell(d.get(k)) for k in header[3:]]
-            for n, d in H.nodes(data=True)]
-    return _csv(header, rows)
+    return _stream_bytes(H, NodesCSVSink)
 
 
 def edges_csv_bytes(H) -> bytes:
     """edges.csv: ``source,target,kind`` then every other edge attribute (sorted), one row an edge."""
-    names = sorted({k for *_, d in H.edges(keys=True, data=True) for k in d} - {"kind"})
-    header = ["source", "target", "kind"] + names
-    rows = [[u, v, d.get("kind", k)] + [_cell(d.get(n)) for n in names] for u, v, k, d in H.edges(keys=True, data=True)]
-    return _csv(header, rows)
-
-
-def _cell(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return v
+    return _stream_bytes(H, EdgesCSVSink)

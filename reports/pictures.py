@@ -12,7 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
+import os
 import textwrap
+import traceback
 from collections import Counter, defaultdict
 
 import matplotlib
@@ -28,7 +31,7 @@ from graph.entities import entity_of  # noqa: E402
 from graph.query import display_width, shorten  # noqa: E402
 from reports.fonts import font_family  # noqa: E402
 
-__all__ = ["provenance_map", "document_picture", "DocContext", "link_classes", "seed_documents", "doc_picture_name",
+__all__ = ["provenance_map", "document_picture", "document_pictures", "DocContext", "link_classes", "seed_documents", "doc_picture_name",
            "map_data", "link_class_counts", "LINK_CLASSES", "png_bytes"]
 
 LINK_CLASSES = ("content", "original", "navigation", "promotional", "media", "share", "self")
@@ -437,6 +440,65 @@ def document_picture(G, provenance: dict, url: str, *, context: DocContext | Non
     """
     with _rc():
         return png_bytes(_document_figure(G, provenance, url, context))
+
+
+_JOB = None   # (G, provenance, context) while document_pictures draws in forked workers
+
+
+def _draw_one(url: str):
+    G, provenance, ctx = _JOB
+    try:
+        return url, document_picture(G, provenance, url, context=ctx), None
+    except Exception:  # a picture must never stop the others: the parent logs it
+        return url, None, traceback.format_exc()
+
+
+def document_pictures(G, provenance: dict, urls, *, context: DocContext | None = None, workers: int | None = None):
+    """Yield ``(url, png bytes or None, error text or None)`` for each of ``urls``, in order.
+
+    The pictures are drawn in ``workers`` processes (default: one per core; 0 or 1: in this
+    process), forked so that each has ``G`` without pickling it; each picture is the same bytes
+    as :func:`document_picture` gives. Where ``fork`` is not available, or a worker dies, the
+    rest is drawn in this process.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(); G.add_node("https://a.org/", kind="document", title="A")
+    >>> [(u, png[:4], err) for u, png, err in document_pictures(G, {}, ["https://a.org/"], workers=1)]
+    [('https://a.org/', b'\x89PNG', None)]
+    """
+    global _JOB
+    urls = list(urls)
+    ctx = context or DocContext(G, provenance)
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    workers = min(workers, len(urls))
+    done = 0
+    prev, _JOB = _JOB, (G, provenance, ctx)
+    try:
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+            try:
+                pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+            except (ValueError, OSError) as exc:
+                logging.getLogger("linkprov.reports").warning(
+                    "cannot start %d processes to draw pictures (%s): drawing them in this one", workers, exc)
+                pool = None
+            if pool is not None:
+                try:
+                    with pool:
+                        for result in pool.map(_draw_one, urls, chunksize=max(1, min(8, len(urls) // (4 * workers)))):
+                            yield result
+                            done += 1
+                except Exception as exc:  # noqa: BLE001 - e.g. a worker killed: draw the rest here
+                    logging.getLogger("linkprov.reports").warning(
+                        "a picture process failed (%s: %s): the %d pictures left are drawn in this process",
+                        type(exc).__name__, exc, len(urls) - done)
+        for url in urls[done:]:
+            yield _draw_one(url)
+    finally:
+        _JOB = prev
 
 
 def _document_figure(G, provenance: dict, url: str, context: DocContext | None = None) -> Figure:

@@ -67,13 +67,15 @@ def _bar(iterable, show, desc, total=None):
 
 
 def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, progress: bool = False,
-                  max_pictures: int = MAX_DOC_PICTURES) -> list[str]:
+                  max_pictures: int = MAX_DOC_PICTURES, workers: int | None = None) -> list[str]:
     """Write provenance.json, graph.graphml, graph.gexf, nodes.csv, edges.csv, the PNGs and
     report.html into ``out`` (each whole or not at all); return the file names written, sorted.
 
     One picture per seed document, for the first ``max_pictures`` seed documents by URL (the
-    report says which documents have none). A picture that fails is logged and left out;
-    the other outputs are still written.
+    report says which documents have none), drawn in ``workers`` processes (default: one per
+    core; 0 or 1: in this process). A picture that fails is logged and left out; the other
+    outputs are still written. The graph files are streamed from ``G``
+    (:func:`reports.files.write_graph_files`): no copy of the graph is made.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -83,14 +85,9 @@ def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, pro
         files.write_atomic(out / name, data)
         written.append(name)
 
-    H = files.export_graph(G, version=__version__)
-    steps = [("provenance.json", lambda: files.provenance_bytes(provenance)),
-             ("graph.graphml", lambda: files.graphml_bytes(H)),
-             ("graph.gexf", lambda: files.gexf_bytes(H)),
-             ("nodes.csv", lambda: files.nodes_csv_bytes(H)),
-             ("edges.csv", lambda: files.edges_csv_bytes(H))]
-    for name, make in _bar(steps, progress, "graph files"):
-        put(name, make())
+    put("provenance.json", files.provenance_bytes(provenance))
+    for name in files.write_graph_files(out, G, version=__version__):
+        written.append(name)
 
     main = {}
     for name, make in _bar([("provenance_map.png", lambda: pictures.provenance_map(G, provenance)),
@@ -102,20 +99,20 @@ def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, pro
             log.exception("could not draw %s; the report goes on without it", name)
 
     seeds = pictures.seed_documents(G)
-    ctx = pictures.DocContext(G, provenance) if seeds else None
-    docs, keep = [], set()
-    for i, url in enumerate(_bar(seeds, progress, "document pictures", total=len(seeds))):
-        name = pictures.doc_picture_name(url)
-        if i >= max_pictures:
-            docs.append((url, ""))
-            continue
-        try:
-            put(name, pictures.document_picture(G, provenance, url, context=ctx))
-            keep.add(name)
-            docs.append((url, name))
-        except Exception:
-            log.exception("could not draw the picture of %s", url)
-            docs.append((url, ""))
+    drawn = {}
+    if seeds and max_pictures > 0:
+        ctx = pictures.DocContext(G, provenance)
+        todo = seeds[:max_pictures]
+        for url, png, error in _bar(pictures.document_pictures(G, provenance, todo, context=ctx, workers=workers),
+                                    progress, "document pictures", total=len(todo)):
+            if png is None:
+                log.error("could not draw the picture of %s\n%s", url, (error or "").rstrip())
+                continue
+            name = pictures.doc_picture_name(url)
+            put(name, png)
+            drawn[url] = name
+    docs = [(url, drawn.get(url, "")) for url in seeds]
+    keep = set(drawn.values())
     for old in sorted(out.glob("doc_*.png")):   # pictures of documents no longer in the output
         if old.name not in keep:
             old.unlink()
@@ -129,7 +126,7 @@ def _analyze(out: Path, progress: bool):
     return analyze(out, progress=progress)
 
 
-def postprocess(out_dir, progress=None, quiet=False) -> list[str]:
+def postprocess(out_dir, progress=None, quiet=False, workers: int | None = None) -> list[str]:
     """Analyze the crawl records in ``out_dir`` and write every report there.
 
     Parameters
@@ -140,6 +137,8 @@ def postprocess(out_dir, progress=None, quiet=False) -> list[str]:
         Progress bars on standard error; None shows them when standard error is a terminal.
     quiet : bool
         No progress bars and no summary line.
+    workers : int or None
+        Processes that draw the document pictures (None: one per core; 0 or 1: this one).
 
     Returns
     -------
@@ -154,7 +153,7 @@ def postprocess(out_dir, progress=None, quiet=False) -> list[str]:
     out = check_records(out_dir)
     show = False if quiet else (sys.stderr.isatty() if progress is None else bool(progress))
     G, provenance = _analyze(out, show)
-    written = write_reports(out, G, provenance, manifest=read_manifest(out), progress=show)
+    written = write_reports(out, G, provenance, manifest=read_manifest(out), progress=show, workers=workers)
     if not quiet:
         log.info("linkprov: wrote %d report files into %s: open %s", len(written), out, out / "report.html")
     return written

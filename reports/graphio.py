@@ -1,0 +1,510 @@
+"""The graph files, streamed: graph.graphml, graph.gexf, nodes.csv and edges.csv written in one
+pass over ``G``, without copying the graph and without holding a whole document in memory.
+
+:class:`GraphExport` is a sorted, typed *view* of ``G`` (what :func:`reports.files.export_graph`
+materializes as a graph): one pass over ``G`` learns the type of every attribute name and the
+order names first appear in; then :meth:`GraphExport.nodes` and :meth:`GraphExport.edges`
+yield cleaned attribute dicts one at a time, in the sorted order. :func:`write_graph_files`
+feeds them to one writer per format. The writers emit exactly the bytes
+``networkx.write_graphml`` / ``networkx.write_gexf`` give for the exported graph (lxml's
+incremental writer for GraphML, as networkx uses; ElementTree per element for GEXF), so
+outputs are the same as when the whole graph was copied and serialized in memory.
+
+Memory is ``G`` plus one entry per node (its cleaned id and place in the order) plus the
+out-edges of one node at a time; edges are sorted per source node, not globally.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+import networkx as nx
+from networkx.readwrite.gexf import GEXF, GEXFWriter
+from networkx.readwrite.graphml import GraphML
+
+from graph.build import edge_key
+from graph.query import FORMAT, SCHEMA
+
+__all__ = ["GraphExport", "write_graph_files", "GraphMLSink", "GEXFSink", "NodesCSVSink", "EdgesCSVSink",
+           "clean_value", "clean_attrs", "short_label"]
+
+# XML 1.0 forbids C0 controls other than tab/newline/CR, lone surrogates and U+FFFE/U+FFFF.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_value(value):
+    """A GraphML/GEXF-safe scalar, or None to drop the attribute.
+
+    Examples
+    --------
+    >>> clean_value(["b", "中"]), clean_value(float("nan")), clean_value("a\\x00b")
+    ('["b", "中"]', None, 'ab')
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        if isinstance(value, (set, frozenset)):
+            value = sorted(value, key=str)
+        value = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    elif not isinstance(value, str):
+        value = str(value)
+    return _XML_BAD.sub("", value)
+
+
+def _clean_type(value):
+    """``type(clean_value(value))`` (None when dropped), without encoding containers."""
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return str
+    v = clean_value(value)
+    return None if v is None else type(v)
+
+
+_NAMES: dict = {}
+
+
+def _name(k) -> str:
+    try:
+        return _NAMES[k]
+    except (KeyError, TypeError):
+        name = _XML_BAD.sub("", str(k))
+        try:
+            if len(_NAMES) < 10_000:
+                _NAMES[k] = name
+        except TypeError:
+            pass
+        return name
+
+
+def clean_attrs(attrs: dict) -> dict:
+    """Attributes with cleaned names and values, sorted by name; dropped when None or not finite.
+
+    Examples
+    --------
+    >>> clean_attrs({"b": 1, "a": None, "c\\x01": [1]})
+    {'b': 1, 'c': '[1]'}
+    """
+    out = {}
+    for k in sorted(attrs, key=str):
+        v = clean_value(attrs[k])
+        if v is not None:
+            out[_name(k)] = v
+    return out
+
+
+def _attr_types(attrs: dict) -> dict:
+    """``{name: type}`` of :func:`clean_attrs` (same names, same order), values not encoded."""
+    out = {}
+    for k in sorted(attrs, key=str):
+        t = _clean_type(attrs[k])
+        if t is not None:
+            out[_name(k)] = t
+    return out
+
+
+def short_label(n: str, d: dict) -> str:
+    """The label of a node in GEXF and nodes.csv: a document's title, a cluster's label, the
+    name of a host / entity / source / cluster, else the id."""
+    if d.get("kind") == "document" and d.get("title"):
+        return str(d["title"])
+    if d.get("kind") == "cluster" and d.get("label"):
+        return str(d["label"])
+    return n.split(":", 1)[1] if d.get("kind") in ("host", "entity", "source", "cluster") and ":" in n else n
+
+
+class GraphExport:
+    """A sorted, typed view of ``G`` for the graph files (nothing of ``G`` is copied).
+
+    Node ids become strings cleaned of characters XML cannot hold; nodes are sorted by id,
+    edges by (source, target, kind, key); every edge has a ``kind`` (its key when it had none)
+    and the id :func:`graph.build.edge_key` gives it (``~2``, ``~3`` ... after a repeated one);
+    one attribute name has one type over nodes and edges (ints mixed with floats become floats,
+    anything else mixed becomes str). The graph attributes carry ``format``, ``schema`` and
+    ``version``.
+
+    Attributes
+    ----------
+    graph : dict
+        The cleaned graph attributes, sorted by name.
+    node_names, edge_names : list of str
+        Attribute names in the order they first appear in :meth:`nodes` / :meth:`edges`.
+    types : dict
+        Attribute name -> the one Python type its values have in the files.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(); G.add_edge("b", "a", key=0, kind="links_to", n=None)
+    0
+    >>> X = GraphExport(G, version="0")
+    >>> list(X.edges())
+    [('b', 'a', 'links_to:202d3d561c2b6120', {'kind': 'links_to'})]
+    >>> X.node_names, X.edge_names, X.number_of_nodes
+    ([], ['kind'], 2)
+    """
+
+    def __init__(self, G, *, version: str | None = None):
+        self.G = G
+        gattrs = clean_attrs({k: v for k, v in G.graph.items() if k not in ("node_default", "edge_default")})
+        gattrs.update(format=FORMAT, schema=SCHEMA)
+        if version is not None:
+            gattrs["version"] = version
+        self.graph = dict(sorted(gattrs.items()))
+        self._ids = {n: _XML_BAD.sub("", str(n)) for n in G}
+        self._order = sorted(self._ids, key=self._ids.__getitem__)
+        self.number_of_nodes = len(self._order)
+        types: dict[str, set] = defaultdict(set)
+        node_names: dict[str, None] = {}
+        edge_names: dict[str, None] = {}
+        nodes = G.nodes
+        for n in self._order:
+            for k, t in _attr_types(nodes[n]).items():
+                types[k].add(t)
+                node_names.setdefault(k)
+        n_edges = 0
+        for u, v, k, d, kind, kc in self._edge_rows():
+            n_edges += 1
+            ts = _attr_types(d)
+            if "kind" not in ts:
+                ts["kind"] = str
+            for name, t in ts.items():
+                types[name].add(t)
+                edge_names.setdefault(name)
+        self.number_of_edges = n_edges
+        self.node_names, self.edge_names = list(node_names), list(edge_names)
+        self.types = {}
+        self._convert = {}
+        for name, ts in types.items():
+            if len(ts) == 1:
+                self.types[name] = next(iter(ts))
+            elif ts <= {int, float}:
+                self.types[name] = self._convert[name] = float
+            else:
+                self.types[name] = self._convert[name] = str
+
+    def _unify(self, d: dict) -> dict:
+        conv = self._convert
+        if conv:
+            for k, v in d.items():
+                t = conv.get(k)
+                if t is float:
+                    d[k] = float(v)
+                elif t is str:
+                    d[k] = str(v).lower() if isinstance(v, bool) else str(v)
+        return d
+
+    def nodes(self):
+        """``(id, attrs)`` of every node, sorted by id; attrs cleaned and typed."""
+        ids, nodes = self._ids, self.G.nodes
+        for n in self._order:
+            yield ids[n], self._unify(clean_attrs(nodes[n]))
+
+    def _groups(self):
+        """Nodes with the same cleaned id, in id order (one node each unless ids collide)."""
+        ids, order = self._ids, self._order
+        i = 0
+        while i < len(order):
+            j = i + 1
+            while j < len(order) and ids[order[j]] == ids[order[i]]:
+                j += 1
+            yield order[i:j]
+            i = j
+
+    def _edge_rows(self):
+        """``(u, v, key, raw attrs, kind, clean key)`` of every edge in export order."""
+        G, ids = self.G, self._ids
+        if G.is_directed():
+            groups = ((G.out_edges(u, keys=True, data=True) for u in us) for us in self._groups())
+        else:   # an undirected graph: each edge once, sorted as a whole
+            groups = [[G.edges(keys=True, data=True)]]
+        for group in groups:
+            rows = []
+            for edges in group:
+                for u, v, k, d in edges:
+                    kc = _XML_BAD.sub("", str(k))
+                    kind = clean_value(d.get("kind"))
+                    rows.append((ids[u], ids[v], kc if kind is None else str(kind), kc, u, v, k, d))
+            rows.sort(key=lambda r: r[:4])
+            i = 0
+            while i < len(rows):
+                j = i + 1
+                while j < len(rows) and rows[j][:4] == rows[i][:4]:
+                    j += 1
+                if j - i > 1:   # same ids, kind and key: in the order of their attributes as JSON
+                    rows[i:j] = sorted(rows[i:j], key=lambda r: json.dumps(
+                        self._edge_attrs(r), sort_keys=True, ensure_ascii=False))
+                i = j
+            for r in rows:
+                yield r[4], r[5], r[6], r[7], r[2], r[3]
+
+    @staticmethod
+    def _edge_attrs(row) -> dict:
+        d = clean_attrs(row[7])
+        d.setdefault("kind", row[3])
+        return d
+
+    def edges(self):
+        """``(source id, target id, edge id, attrs)`` of every edge, sorted; attrs cleaned and typed."""
+        ids = self._ids
+        seen: dict[str, int] = {}
+        last = None
+        for u, v, k, raw, kind, kc in self._edge_rows():
+            su, sv = ids[u], ids[v]
+            if (su, sv, kind) != last:   # repeated keys are adjacent: count them per run
+                seen.clear()
+                last = (su, sv, kind)
+            d = clean_attrs(raw)
+            d.setdefault("kind", kc)
+            key = edge_key(su, sv, kind)
+            seen[key] = n = seen.get(key, 0) + 1
+            yield su, sv, (key if n == 1 else f"{key}~{n}"), self._unify(d)
+
+
+# ----------------------------------------------------------------------------- writers
+
+class GraphMLSink:
+    """GraphML as ``nx.write_graphml(H, fh, prettyprint=True, named_key_ids=False)`` writes the
+    exported graph ``H``: key ids ``d0``, ``d1`` ... in the order attributes first appear
+    (graph, nodes, edges), edge ids the unique edge keys."""
+
+    def __init__(self, fh, X: GraphExport):
+        from lxml import etree
+        self._E = etree.Element
+        xml_type = _types(GraphML)
+        keys, self._keys = [], {}
+        graphid = X.graph.get("id")
+        graphdata = {k: v for k, v in X.graph.items() if k != "id"}
+        for scope, names in (("graph", list(graphdata)), ("node", X.node_names), ("edge", X.edge_names)):
+            for name in names:
+                t = type(graphdata[name]) if scope == "graph" else X.types[name]
+                kid = f"d{len(keys)}"
+                self._keys[(scope, name)] = kid
+                keys.append(self._E("key", **{"id": kid, "for": scope, "attr.name": name,
+                                              "attr.type": xml_type[t]}))
+        self._cm = etree.xmlfile(fh, encoding="utf-8")
+        self._xf = self._cm.__enter__()
+        self._xf.write_declaration()
+        self._root = self._xf.element("graphml", {"xmlns": GraphML.NS_GRAPHML, "xmlns:xsi": GraphML.NS_XSI,
+                                                  "xsi:schemaLocation": GraphML.SCHEMALOCATION})
+        self._root.__enter__()
+        for key in reversed(keys):
+            self._xf.write(key, pretty_print=True)
+        kw = {"edgedefault": "directed" if X.G.is_directed() else "undirected"}
+        if graphid is not None:
+            kw["id"] = str(graphid)
+        self._graph = self._xf.element("graph", **kw)
+        self._graph.__enter__()
+        for k, v in graphdata.items():
+            self._xf.write(self._data("graph", k, v), pretty_print=True)
+
+    def _data(self, scope, k, v):
+        el = self._E("data", key=self._keys[(scope, k)])
+        el.text = str(v)
+        return el
+
+    def node(self, n, d):
+        el = self._E("node", id=n)
+        for k, v in d.items():
+            el.append(self._data("node", k, v))
+        self._xf.write(el, pretty_print=True)
+
+    def edge(self, u, v, key, d):
+        el = self._E("edge", source=u, target=v, id=key)
+        for k, val in d.items():
+            el.append(self._data("edge", k, val))
+        self._xf.write(el, pretty_print=True)
+
+    def close(self):
+        self._graph.__exit__(None, None, None)
+        self._root.__exit__(None, None, None)
+        self._cm.__exit__(None, None, None)
+
+
+def _types(cls) -> dict:
+    w = cls.__new__(cls)
+    w.construct_types()
+    return w.xml_type
+
+
+# GEXF attribute names networkx turns into XML attributes or structure (beyond id, label, weight,
+# type, which GEXFSink writes itself): a graph using them is written through networkx in memory.
+_GEXF_NODE_SPECIAL = {"id", "pid", "start", "end", "parents", "spells", "slices", "viz"}
+_GEXF_EDGE_SPECIAL = {"id", "key", "networkx_key", "start", "end", "spells", "slices", "viz"}
+
+
+def gexf_streamable(X: GraphExport) -> bool:
+    """Whether :class:`GEXFSink` gives networkx's bytes for ``X`` (no GEXF-special attribute names)."""
+    return (not _GEXF_NODE_SPECIAL & set(X.node_names) and not _GEXF_EDGE_SPECIAL & set(X.edge_names)
+            and X.graph.get("mode") != "dynamic" and X.G.is_directed())
+
+
+class GEXFSink:
+    """GEXF 1.2 as ``nx.write_gexf(K, fh, prettyprint=True, version="1.2draft")`` writes the
+    exported graph with node labels (:func:`short_label`) and edge labels (the kind), minus the
+    date networkx stamps into ``<meta>``. Use only when :func:`gexf_streamable` is true."""
+
+    _N_SEP, _E_SEP = "\n      ", "\n      "
+
+    def __init__(self, fh, X: GraphExport):
+        self._fh, self._X = fh, X
+        xml_type = _types(GEXF)
+        w = GEXFWriter.__new__(GEXFWriter)
+        w.set_version("1.2draft")
+        self._indent = w.indent
+        root = ET.Element("gexf", {"xmlns": w.NS_GEXF, "xmlns:xsi": w.NS_XSI,
+                                   "xsi:schemaLocation": w.SCHEMALOCATION, "version": w.VERSION})
+        meta = ET.SubElement(root, "meta")
+        ET.SubElement(meta, "creator").text = f"NetworkX {nx.__version__}"
+        graph = ET.SubElement(root, "graph", defaultedgetype="directed", mode="static",
+                              name=X.graph.get("name", ""))
+        node_names = [k for k in X.node_names if k != "label"]
+        edge_names = [k for k in X.edge_names if k not in ("label", "weight", "type")]
+        if X.number_of_edges:   # networkx appends the edge key after the first edge's attributes
+            first = next(iter(X.edges()))[3]
+            at = len([k for k in first if k not in ("label", "weight", "type")])
+            edge_names.insert(at, "networkx_key")
+        self._ids = {}
+        elements = []
+        for cls, names in (("node", node_names), ("edge", edge_names)):
+            if not names:
+                continue
+            attrs = ET.Element("attributes", {"mode": "static", "class": cls})
+            for name in names:
+                aid = str(len(self._ids))
+                self._ids[(cls, name)] = aid
+                t = str if name == "networkx_key" else X.types[name]
+                ET.SubElement(attrs, "attribute", {"id": aid, "title": name, "type": xml_type[t]})
+            elements.insert(0, attrs)
+        for el in elements:
+            graph.append(el)
+        nodes, edges = ET.SubElement(graph, "nodes"), ET.SubElement(graph, "edges")
+        if X.number_of_nodes:
+            ET.SubElement(nodes, "__nodes__")
+        if X.number_of_edges:
+            ET.SubElement(edges, "__edges__")
+        self._indent(root)
+        head = ET.tostring(root, encoding="unicode")
+        self._parts = re.split(r"<__nodes__ />|<__edges__ />", head)
+        fh.write(b"<?xml version='1.0' encoding='utf-8'?>\n")
+        fh.write(self._parts[0].encode("utf-8"))
+        self._stage, self._first = 0, True
+
+    def _write(self, el, level):
+        self._indent(el, level)
+        el.tail = None
+        if not self._first:
+            self._fh.write(b"\n" + b"  " * level)
+        self._first = False
+        self._fh.write(ET.tostring(el, encoding="unicode").encode("utf-8"))
+
+    def _attvalues(self, el, cls, data):
+        if not data:
+            return
+        vals = ET.SubElement(el, "attvalues")
+        for k, v in data.items():
+            if k == "key":
+                k = "networkx_key"
+            e = ET.SubElement(vals, "attvalue")
+            e.attrib["for"] = self._ids[(cls, k)]
+            e.attrib["value"] = str(v).lower() if isinstance(v, bool) else str(v)
+
+    def node(self, n, d):
+        data = dict(d)
+        data.pop("label", None)
+        el = ET.Element("node", id=n, label=short_label(n, d))
+        self._attvalues(el, "node", data)
+        self._write(el, 3)
+
+    def edge(self, u, v, key, d):
+        if self._stage == 0:
+            self._next_part()
+        data = {**d, "id": key, "label": str(d.get("kind", key))}
+        data.update(key=key)
+        kw = {"id": str(data.pop("id")), "label": str(data.pop("label"))}
+        for name in ("weight", "type"):
+            if name in data:
+                kw[name] = str(data.pop(name))
+        el = ET.Element("edge", source=u, target=v, **kw)
+        self._attvalues(el, "edge", data)
+        self._write(el, 3)
+
+    def _next_part(self):
+        self._stage += 1
+        self._first = True
+        if len(self._parts) > self._stage:
+            self._fh.write(self._parts[self._stage].encode("utf-8"))
+
+    def close(self):
+        while self._stage < len(self._parts) - 1:
+            self._next_part()
+
+
+def _cell(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
+
+
+class _CSVSink:
+    def __init__(self, fh, header):
+        self._text = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=False)
+        self._w = csv.writer(self._text, lineterminator="\n")
+        self._w.writerow(header)
+
+    def node(self, n, d):
+        pass
+
+    def edge(self, u, v, key, d):
+        pass
+
+    def close(self):
+        self._text.flush()
+        self._text.detach()
+
+
+class NodesCSVSink(_CSVSink):
+    """nodes.csv: ``id,kind,label`` then every other node attribute (sorted), one row a node."""
+
+    def __init__(self, fh, X: GraphExport):
+        names = sorted(set(X.node_names) - {"kind"})
+        self._cols = [n for n in names if n != "label"]
+        super().__init__(fh, ["id", "kind", "label"] + self._cols)
+
+    def node(self, n, d):
+        self._w.writerow([n, d.get("kind", ""), short_label(n, d)] + [_cell(d.get(k)) for k in self._cols])
+
+
+class EdgesCSVSink(_CSVSink):
+    """edges.csv: ``source,target,kind`` then every other edge attribute (sorted), one row an edge."""
+
+    def __init__(self, fh, X: GraphExport):
+        self._cols = sorted(set(X.edge_names) - {"kind"})
+        super().__init__(fh, ["source", "target", "kind"] + self._cols)
+
+    def edge(self, u, v, key, d):
+        self._w.writerow([u, v, d.get("kind", key)] + [_cell(d.get(n)) for n in self._cols])
+
+
+def write_graph_files(X: GraphExport, sinks) -> None:
+    """Feed every node, then every edge of ``X`` to each sink (``node``, ``edge``, ``close``),
+    cleaning each node and edge once for all of them."""
+    sinks = list(sinks)
+    for n, d in X.nodes():
+        for s in sinks:
+            s.node(n, d)
+    for u, v, k, d in X.edges():
+        for s in sinks:
+            s.edge(u, v, k, d)
+    for s in sinks:
+        s.close()
