@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 
 import networkx as nx
 
@@ -130,28 +130,50 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
         G.add_node(doc["url"], kind="document")
         add_url(G, doc["url"], "document", **attrs)
         urls.add(doc["url"])
-    edges: dict[tuple[str, str], dict] = defaultdict(lambda: {"classes": Counter(), "anchors": set()})
-    for link, cls in zip(links, classes):
+    # (document, target) -> the link indices reaching it (an int when one: most pairs)
+    pairs: dict[tuple[str, str], int | list[int]] = {}
+    for i, link in enumerate(links):
         src, target = link.get("source"), link.get("target")
         if not src or not target or src not in urls:
             continue
-        e = edges[(src, target)]
-        e["classes"][cls] += 1
-        text = (link.get("anchor_text") or link.get("alt") or link.get("title") or "").strip()
-        if text:
-            e["anchors"].add(text[:200])
-        if link.get("flags"):
-            e["flags"] = link["flags"]
-    for (src, target) in sorted(edges):
-        if target not in G:
-            add_url(G, target, flags=edges[(src, target)].get("flags"))
-    for (src, target), e in sorted(edges.items()):
-        _edge(G, src, target, "links_to", **_scalars({
-            "link_class": _pick_class(e["classes"]),
-            "count": sum(e["classes"].values()),
-            "classes": dict(sorted(e["classes"].items())),
-            "anchor_texts": sorted(e["anchors"])[:20] or None,
-        }))
+        seen = pairs.setdefault((src, target), i)
+        if seen != i:
+            if type(seen) is int:
+                pairs[(src, target)] = [seen, i]
+            else:
+                seen.append(i)
+    order = sorted(pairs)
+
+    def flags_of(idx) -> list | None:
+        found = None
+        for i in idx:
+            if links[i].get("flags"):
+                found = links[i]["flags"]
+        return found
+
+    for pair in order:
+        if pair[1] not in G:
+            idx = pairs[pair]
+            add_url(G, pair[1], flags=flags_of((idx,) if type(idx) is int else idx))
+    shared = {}.setdefault      # one str per distinct JSON value (most repeat: class counts, template anchors)
+    for pair in order:
+        idx = pairs[pair]
+        counts: Counter = Counter()
+        anchors = set()
+        for i in ((idx,) if type(idx) is int else idx):
+            counts[classes[i]] += 1
+            link = links[i]
+            text = (link.get("anchor_text") or link.get("alt") or link.get("title") or "").strip()
+            if text:
+                anchors.add(text[:200])
+        attrs = {"link_class": _pick_class(counts), "count": sum(counts.values()),
+                 "classes": _js(dict(sorted(counts.items())))}
+        if anchors:
+            attrs["anchor_texts"] = _js(sorted(anchors)[:20])
+        attrs["classes"] = shared(attrs["classes"], attrs["classes"])
+        if anchors:
+            attrs["anchor_texts"] = shared(attrs["anchor_texts"], attrs["anchor_texts"])
+        _edge(G, pair[0], pair[1], "links_to", **attrs)
     return G
 
 

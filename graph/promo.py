@@ -501,23 +501,36 @@ def classify_links(documents: list[dict], links: list[dict], min_pages: int = 3)
     >>> [r["class"] for r in classify_links([doc], links)]
     ['self', 'original', 'promotional', 'content']
     """
+    return _classify(documents, links, min_pages, _verdict_dict)
+
+
+def _verdict_dict(cls: str, evidence: list, block: str, template: bool) -> dict:
+    return {"class": cls, "evidence": evidence, "block": block, "template": template}
+
+
+def _classify(documents: list[dict], links: list[dict], min_pages: int, make) -> list:
+    """``classify_links`` with each verdict made by ``make(class, evidence, block, template)``."""
     self_urls: dict[str, set[str]] = defaultdict(set)
     for doc in documents:
         if doc.get("url"):
             self_urls[doc["url"]].add(_strip_fragment(doc["url"]))
     fixed = []
+    share = {}.setdefault   # one (class, reason) tuple per distinct verdict: they repeat
     for link in links:
         src = link.get("source") or ""
-        fixed.append(_fixed_class(link, src, self_urls.get(src) or {_strip_fragment(src)}))
+        f = _fixed_class(link, src, self_urls.get(src) or {_strip_fragment(src)})
+        fixed.append(f if f is None else share(f, f))
+    del share
     home = _home_entities(documents, links)
     blocks = _blocks(documents, links, fixed)
     _recurrence(blocks, links, min_pages)
-    signals = [link_signals(link) if fixed[i] is None else [] for i, link in enumerate(links)]
+    none: list = []     # shared by the links without signals (never changed)
+    signals = [(link_signals(link) or none) if fixed[i] is None else none for i, link in enumerate(links)]
 
-    result: list[dict | None] = [None] * len(links)
+    result: list = [None] * len(links)
     for i, f in enumerate(fixed):
         if f is not None:
-            result[i] = {"class": f[0], "evidence": [{"signal": f[0], "detail": f[1]}], "block": links[i].get("block") or "", "template": False}
+            result[i] = make(f[0], [{"signal": f[0], "detail": f[1]}], links[i].get("block") or "", False)
 
     for b in blocks:
         own = home.get(b.doc) or {b.entity}
@@ -551,8 +564,8 @@ def classify_links(documents: list[dict], links: list[dict], min_pages: int = 3)
                 ev.append({"signal": "cross_entity", "detail": f"template link to {entity_of(links[i].get('target') or '')}"})
             elif template_like:
                 cls = "navigation"
-            result[i] = {"class": cls, "evidence": ev, "block": b.key, "template": bool(template_like)}
-    return result  # type: ignore[return-value]
+            result[i] = make(cls, ev, b.key, bool(template_like))
+    return result
 
 
 def link_classes(documents: list[dict], links: list[dict]) -> list[str]:
@@ -623,10 +636,13 @@ def _classify_cached(documents: list[dict], links: list[dict]) -> list[tuple]:
     clusters, over one pair of lists). Compact: it is held while the rest of the analysis runs."""
     if _LAST and _LAST[0][0] is documents and _LAST[0][1] is links and _LAST[0][3] == (len(documents), len(links)):
         return _LAST[0][2]
-    verdicts = classify_links(documents, links)
-    for i, v in enumerate(verdicts):
-        ev = tuple(e for e in v["evidence"] if _cluster_signal(e["signal"]))
-        verdicts[i] = (v["class"], v["block"], ev)
+    plain: dict = {}    # (class, block) -> one shared verdict without cluster evidence (most links)
+
+    def compact(cls: str, evidence: list, block: str, template: bool) -> tuple:
+        ev = tuple(e for e in evidence if _cluster_signal(e["signal"]))
+        return (cls, block, ev) if ev else plain.setdefault((cls, block), (cls, block, ()))
+
+    verdicts = _classify(documents, links, 3, compact)
     _LAST[:] = [(documents, links, verdicts, (len(documents), len(links)))]
     return verdicts
 

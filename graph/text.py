@@ -126,15 +126,19 @@ def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: f
     for docs in groups.values():
         if len(docs) < min_docs:
             continue
-        titles: dict[str, set[str]] = defaultdict(set)
+        first: dict[str, str] = {}          # line -> title of its first document
+        titles: dict[str, set[str]] = {}    # line -> its titles, once it has a second one
         counts: dict[str, int] = defaultdict(int)
         for doc in docs:
             title = normalize_text(doc.get("title")) or doc.get("url") or ""
             for line in set(normalize_lines(doc.get("text"))):
                 counts[line] += 1
-                titles[line].add(title)
+                seen = first.setdefault(line, title)
+                if seen != title:
+                    titles.setdefault(line, {seen}).add(title)
         need = max(min_docs, min_share * len(docs))
-        result.update(line for line, n in counts.items() if n >= need and len(titles[line]) >= min_docs)
+        result.update(line for line, n in counts.items()
+                      if n >= need and (len(titles[line]) if line in titles else 1) >= min_docs)
     return result
 
 

@@ -48,3 +48,47 @@ def test_missing_links_is_a_problem_not_an_error(tmp_path):
     _write(tmp_path, docs='{"url": "https://a.org/"}\n')
     docs, links, manifest = load_records(tmp_path)
     assert links == [] and any("links.jsonl" in p for p in manifest["problems"])
+
+
+_LINK = {"alt": None, "anchor_text": "x", "block": "p[0]", "flags": [], "source": "https://a.org/",
+         "target": "https://b.org/", "position": 3, "media": False}
+
+
+@pytest.mark.parametrize("records", [
+    [_LINK, dict(_LINK, anchor_text="y")],                                  # one key sequence
+    [_LINK, {"target": "https://c.org/", "source": "https://a.org/"}],       # two shapes, other order
+    [{"source": "s", "not an identifier": 1, "class": 2, "__dict__": 3}],     # keys that are no attribute names
+    [{"source": "s", **{f"k{i}": i for i in range(40)}}],                    # more keys than a shared table holds
+    [{"source": "s", "nested": {"a": [1, {"b": None}]}, "x": 1.5}],
+])
+def test_read_jsonl_gives_what_json_loads_gives(tmp_path, records):
+    from graph.records import read_jsonl
+    path = tmp_path / "links.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    got, problems = read_jsonl(path, required=("source",))
+    assert problems == []
+    assert got == records
+    assert [type(r) for r in got] == [dict] * len(records)
+    assert [list(r) for r in got] == [list(r) for r in records]          # key order kept
+    assert [json.dumps(r) for r in got] == [json.dumps(r) for r in records]
+
+
+def test_read_jsonl_records_stay_plain_dicts(tmp_path):
+    from graph.records import read_jsonl
+    path = tmp_path / "links.jsonl"
+    path.write_text(json.dumps(_LINK) + "\n" + json.dumps(_LINK) + "\n", encoding="utf-8")
+    (a, b), _ = read_jsonl(path)
+    a["new"] = 1
+    del b["alt"]
+    assert a == dict(_LINK, new=1) and b == {k: v for k, v in _LINK.items() if k != "alt"}
+    assert a.get("alt", "d") is None and b.get("alt", "d") == "d"
+
+
+def test_read_jsonl_records_are_compact(tmp_path):
+    import sys
+    from graph.records import read_jsonl
+    path = tmp_path / "links.jsonl"
+    record = dict(_LINK, **{f"field_{i}": None for i in range(10)})      # 18 keys, like a crawl's link
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    (row,), _ = read_jsonl(path)
+    assert sys.getsizeof(row) < sys.getsizeof(json.loads(json.dumps(record)))   # shared key table: values only
