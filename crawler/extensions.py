@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.misc import load_object
 
-from crawler.items import DocumentItem, InputItem
+from crawler.items import DocumentBatch, DocumentItem, InputItem
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ class CrawlProgress:
     def item_scraped(self, item, response=None, spider=None):
         if isinstance(item, DocumentItem):
             self.documents += 1
+        elif isinstance(item, DocumentBatch):
+            self.documents += len(item.documents)
         elif isinstance(item, InputItem):
             self.skipped += 1
 

@@ -24,6 +24,34 @@ if TYPE_CHECKING:
     from crawler.store import LocalStore
 
 META_KEY = "linkprov"   # request.meta[META_KEY]: the Served record of the response
+BATCH_KEY = "linkprov_batch"   # request.meta[BATCH_KEY]: the seeds a batch request stands for
+
+
+def serve_local(store: LocalStore | None, url: str, record=None, online: bool = False) -> Served | None:
+    """The local answer to ``url``: its :class:`Served` record, or None when only the web has
+    it and ``online`` allows the web. Raises :class:`Refused` (with the reason) otherwise.
+
+    The one decision shared by :class:`LocalStoreDownloadHandler` and the batch readers
+    (:mod:`crawler.batch`), so a seed read in a batch is read exactly as a request would be.
+
+    Examples
+    --------
+    >>> serve_local(None, "https://example.org/", online=True) is None
+    True
+    >>> serve_local(None, "https://example.org/")
+    Traceback (most recent call last):
+    ...
+    crawler.store.Refused: offline: https://example.org/ is not in any seed, mount or WARC; crawl with -a online=1 to fetch it from the web
+    """
+    served = store.serve(url, record) if store is not None else None
+    if served is not None:
+        return served
+    if url.startswith("file:"):
+        raise Refused("not_found", f"{url}: no such file in the seeds or mounts")
+    if not online:
+        raise Refused("offline", f"{url} is not in any seed, mount or WARC; "
+                                 "crawl with -a online=1 to fetch it from the web")
+    return None
 
 
 class LocalStoreDownloadHandler(BaseDownloadHandler):
@@ -42,18 +70,17 @@ class LocalStoreDownloadHandler(BaseDownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         store = self.store
-        served = None
+        if BATCH_KEY in request.meta:     # a batch of seeds: read and parsed by crawler.batch
+            return Response(url=request.url, body=b"", request=request, flags=["batch"])
         if store is not None:
-            served = await run_in_thread(store.serve, request.url, request.meta.get("linkprov_record"))
+            served = await run_in_thread(serve_local, store, request.url,
+                                         request.meta.get("linkprov_record"), self.online)
+        else:
+            served = serve_local(None, request.url, None, self.online)
         if served is not None:
             request.meta[META_KEY] = served
             return Response(url=request.url, body=served.body, request=request,
                             status=served.http_status or 200, flags=[served.url_source])
-        if request.url.startswith("file:"):
-            raise Refused("not_found", f"{request.url}: no such file in the seeds or mounts")
-        if not self.online:
-            raise Refused("offline", f"{request.url} is not in any seed, mount or WARC; "
-                                     "crawl with -a online=1 to fetch it from the web")
         if store is not None:   # the web is held to the same size limit as local inputs
             request.meta.setdefault("download_maxsize", store.max_bytes)
             request.meta.setdefault("download_warnsize", 0)

@@ -5,6 +5,7 @@ The graph side reads them back from JSONL as plain dicts with these keys.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
@@ -75,3 +76,51 @@ class InputItem:
     detail: str = ""              # what happened / how to fix it
     url: str | None = None        # the URL requested, when there was one
     record: str | None = None     # WARC-Record-ID for a record of a WARC input
+
+
+def reading_key(depth: int, input_: str, record: str | None) -> str:
+    """Which reading of a URL wins when it is read twice: lowest depth, then input, then
+    WARC record (the key documents and links are sorted and deduplicated by).
+
+    >>> reading_key(1, "seeds/a.txt", None)
+    '000001\\tseeds/a.txt\\t'
+    """
+    return f"{depth:06d}\t{input_}\t{record or ''}"
+
+
+@dataclass
+class DocumentRecords:
+    """One document, ready to write (made by :func:`crawler.batch.parse_served`, in a worker
+    process or in the crawl process): the JSON lines and the keys they are sorted by."""
+
+    url: str
+    key: str                      # reading_key of this reading
+    input: str
+    content_type: str
+    document: str                 # its documents.jsonl line
+    links: list[str] = field(default_factory=list)   # its links.jsonl lines, by (position, line)
+    follow: list[str] = field(default_factory=list)  # link targets to request at depth + 1
+
+
+@dataclass
+class DocumentBatch:
+    """The documents of one read or of a batch of seeds, passed through Scrapy as one item
+    (Scrapy's cost per item is paid once per batch, not per document or link)."""
+
+    documents: list[DocumentRecords] = field(default_factory=list)
+
+
+_RECORD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def record_of(item) -> dict:
+    """The JSON record of an item (internal fields left out).
+
+    >>> sorted(record_of(InputItem(input="a.bin", reason="binary")))
+    ['detail', 'input', 'reason', 'record', 'status', 'url']
+    """
+    names = _RECORD_FIELDS.get(type(item))
+    if names is None:
+        names = _RECORD_FIELDS[type(item)] = tuple(f.name for f in dataclasses.fields(item)
+                                                   if not f.metadata.get("internal"))
+    return {name: getattr(item, name) for name in names}

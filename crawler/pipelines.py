@@ -6,12 +6,10 @@ merged at close (:mod:`crawler.sortio`); each file is written to a temporary nam
 ``os.replace``\\ d, so OUT holds whole files or the previous ones. Sorted: documents by
 ``url``, links by ``(source, position)``; a URL read twice is written once (the reading with
 the lowest depth, then input, then WARC record — see
-:func:`crawler.spiders.seeds.document_key`).
+:func:`crawler.items.reading_key`).
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 import json
 import logging
 import os
@@ -20,38 +18,17 @@ import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from crawler.items import DocumentItem, InputItem, LinkItem
-from crawler.sortio import ExternalSorter, check_writable, commit, dumps, temp_path, write_lines
+from crawler.items import DocumentBatch, DocumentItem, InputItem, reading_key
+from crawler.sortio import ExternalSorter, check_writable, commit, temp_path
 
 logger = logging.getLogger(__name__)
 
 MANIFEST, DOCUMENTS, LINKS = "manifest.json", "documents.jsonl", "links.jsonl"
-_INTERNAL = {f.name for f in dataclasses.fields(LinkItem) if f.metadata.get("internal")}
 
 
 def document_key(doc: DocumentItem) -> str:
     """Which reading of a URL wins when it is read twice: lowest depth, then input, then record."""
-    return f"{doc.depth:06d}\t{doc.input}\t{doc.record or ''}"
-
-
-_RECORD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def record_of(item) -> dict:
-    """The JSON record of an item (internal fields left out)."""
-    names = _RECORD_FIELDS.get(type(item))
-    if names is None:
-        names = _RECORD_FIELDS[type(item)] = tuple(f.name for f in dataclasses.fields(item)
-                                                   if not f.metadata.get("internal"))
-    return {name: getattr(item, name) for name in names}
-
-
-@dataclass
-class LinkBatch:
-    """The links of one document, passed through Scrapy as one item: Scrapy's cost per item
-    (signals, pipeline chain) is paid once per document rather than once per link."""
-
-    links: list[LinkItem] = field(default_factory=list)
+    return reading_key(doc.depth, doc.input, doc.record)
 
 
 class CrawlRecordsPipeline:
@@ -72,8 +49,10 @@ class CrawlRecordsPipeline:
         self.failed: OSError | None = None  # set when OUT cannot be written any more (full disk)
         self.work = self.out / f".linkprov-work-{os.getpid()}"
         self.work.mkdir(exist_ok=True)
-        self.documents = ExternalSorter(self.work, "documents", self.chunk_lines)
-        self.links = ExternalSorter(self.work, "links", self.chunk_lines)
+        # one record per reading of a document: its documents.jsonl line and its links.jsonl lines,
+        # tab-joined (JSON escapes tabs), sorted by (url, reading key); spilled every chunk_lines lines
+        self.records = ExternalSorter(self.work, "records", self.chunk_lines)
+        self.held = 0                                    # lines held since the last spill
         self.winner: dict[str, str] = {}                 # url -> document_key kept
         self.readings: dict[str, tuple[str, str]] = {}   # document_key -> (input, content_type)
         self.notes: dict[str, list[InputItem]] = defaultdict(list)
@@ -98,17 +77,18 @@ class CrawlRecordsPipeline:
                 deferred_from_coro(engine.close_spider_async(reason="output_error"))
 
     def _process(self, item):
-        if isinstance(item, DocumentItem):
-            key = document_key(item)
-            self.readings[key] = (item.input, item.content_type)
-            if item.url not in self.winner or key < self.winner[item.url]:
-                self.winner[item.url] = key
-            self.documents.add((item.url, key), dumps(record_of(item)))
-        elif isinstance(item, LinkBatch):
-            for link in item.links:
-                self.links.add((link.source, link.document_key, link.position), dumps(record_of(link)))
-        elif isinstance(item, LinkItem):
-            self.links.add((item.source, item.document_key, item.position), dumps(record_of(item)))
+        if isinstance(item, DocumentBatch):     # ready-to-write records (crawler.batch)
+            records, winner, readings = self.records, self.winner, self.readings
+            for doc in item.documents:
+                url, key = doc.url, doc.key
+                readings[key] = (doc.input, doc.content_type)
+                if url not in winner or key < winner[url]:
+                    winner[url] = key
+                records.add((url, key), "\t".join([doc.document, *doc.links]))
+                self.held += 1 + len(doc.links)
+            if self.held >= self.chunk_lines:
+                records.spill()
+                self.held = 0
         elif isinstance(item, InputItem):
             self.notes[item.input].append(item)
         return item
@@ -126,19 +106,20 @@ class CrawlRecordsPipeline:
 
     def _write(self):
         winners = set(self.winner.values())
-        doc_lines = (line for (url, key), line in _dedupe(self.documents.merged())
-                     if key == self.winner[url])
         n_links = 0
-
-        def link_lines():
-            nonlocal n_links
-            for (source, key, _), line in _dedupe(self.links.merged()):
-                if self.winner.get(source, key) == key:
-                    n_links += 1
-                    yield line
-
-        tmp_docs = write_lines(self.out / DOCUMENTS, doc_lines)
-        tmp_links = write_lines(self.out / LINKS, link_lines())
+        tmp_docs, tmp_links = temp_path(self.out / DOCUMENTS), temp_path(self.out / LINKS)
+        with open(tmp_docs, "w", encoding="utf-8", newline="\n") as docs, \
+                open(tmp_links, "w", encoding="utf-8", newline="\n") as links:
+            for (url, key), record in _dedupe(self.records.merged()):
+                if key != self.winner[url]:
+                    continue
+                document, _, rest = record.partition("\t")
+                docs.write(document)
+                docs.write("\n")
+                if rest:
+                    n_links += rest.count("\t") + 1
+                    links.write(rest.replace("\t", "\n"))
+                    links.write("\n")
         manifest = self.manifest(winners, n_links)
         tmp_manifest = temp_path(self.out / MANIFEST)
         tmp_manifest.write_text(manifest_text(manifest), encoding="utf-8")

@@ -52,6 +52,8 @@ LINKPROV_MOUNTS = ""                    # DIR=PREFIX[;DIR=PREFIX...], as -a moun
 LINKPROV_ONLINE = False                 # as -a online=1
 LINKPROV_HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"  # used only online
 LINKPROV_PROGRESS_INTERVAL = 5.0        # seconds between progress lines in the log
+LINKPROV_BATCH_FILES = 128             # seed files (and WARC records) read per request, in a worker; 0: one request each
+LINKPROV_WORKERS = None                 # processes that read and parse batches; None: one per core; 0 or 1: none
 LINKPROV_CHUNK_LINES = 50000            # records held in memory before a sorted chunk is spilled to OUT
 LINKPROV_POSTPROCESS = "reports.run.postprocess"  # called with the out folder when the crawl closes; "" turns it off
 COMMANDS_MODULE = "crawler.commands"

@@ -50,6 +50,10 @@ class ExternalSorter:
         if len(self._buffer) >= self.chunk_lines:
             self._spill()
 
+    def spill(self) -> None:
+        """Write the pairs held so far to a sorted chunk (callers that count lines themselves)."""
+        self._spill()
+
     def _spill(self) -> None:
         if not self._buffer:
             return

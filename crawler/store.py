@@ -265,26 +265,31 @@ class LocalStore:
             self._add_file(shown, real)
 
     def _walk(self, shown: str, folder: Path, root: Path, seen: set[Path]) -> None:
+        # ``folder`` is resolved: only symbolic links below it need resolving (one stat per file)
         try:
-            names = sorted(os.listdir(folder))
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             self.inputs.append(InputFile(shown, folder, skip=("unreadable", str(exc))))
             return
-        for name in names:
+        for entry in entries:
+            name = entry.name
             child_shown = f"{shown.rstrip('/')}/{name}"
             child = folder / name
             try:
-                real = child.resolve(strict=True)
+                link = entry.is_symlink()
+                real = child.resolve(strict=True) if link else child
+                is_dir = real.is_dir() if link else entry.is_dir(follow_symlinks=False)
             except (OSError, RuntimeError) as exc:   # broken link, link loop
                 reason = "symlink_loop" if isinstance(exc, RuntimeError) or "loop" in str(exc).lower() else "unreadable"
                 self.inputs.append(InputFile(child_shown, child, skip=(reason, str(exc))))
                 continue
-            if not real.is_relative_to(root):
+            if link and not real.is_relative_to(root):
                 self.inputs.append(InputFile(child_shown, child, skip=(
                     "outside_seeds", f"a symbolic link to {real.name!r} outside the seed folder; "
                                      "pass that path in -a seeds= to read it")))
                 continue
-            if real.is_dir():
+            if is_dir:
                 if real in seen:
                     self.inputs.append(InputFile(child_shown, child, skip=(
                         "symlink_loop", "a folder already being read (symbolic link loop)")))

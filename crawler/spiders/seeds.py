@@ -13,29 +13,29 @@ into what one process would have written.
 
 Thin: the local store (:mod:`crawler.store`) says what there is and serves it through the
 download handlers (:mod:`crawler.handlers`); :func:`crawler.extract.parse_document` turns
-bytes into a document and its links; the pipelines write the records.
+bytes into a document and its links; the pipelines write the records. Seed files and WARC
+records are asked for ``LINKPROV_BATCH_FILES`` at a time and read by ``LINKPROV_WORKERS``
+processes (:mod:`crawler.batch`); followed links, seed URLs and a shared Redis frontier go one
+request per document.
 """
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import logging
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import scrapy
 
-from crawler.errors import ArgumentError, SkipInput, failure_reason
-from crawler.extract import ParsedDocument, parse_document
+from crawler.batch import BatchReader, Task, batches, parse_served
+from crawler.errors import ArgumentError, failure_reason
 from crawler.extract.urls import normalize_url
-from crawler.handlers import META_KEY
-from crawler.items import DocumentItem, InputItem, LinkItem
-from crawler.pipelines import LinkBatch, document_key
+from crawler.handlers import BATCH_KEY, META_KEY
+from crawler.items import DocumentBatch, InputItem
 from crawler.sortio import check_writable
 from crawler.store import LocalStore, Mount, url_key
 
-_LINK_FIELDS = {f.name for f in dataclasses.fields(LinkItem)} - {"document_key"}
-_DOC_FIELDS = {f.name for f in dataclasses.fields(DocumentItem)}
-_PARSED_FIELDS = {f.name for f in dataclasses.fields(ParsedDocument)} - {"links"}
-LINK_BATCH = 1000   # links per LinkBatch item
+logger = logging.getLogger(__name__)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -113,6 +113,25 @@ class CrawlOptions:
             settings.set(name, value, priority="spider")
 
 
+def drop_killed_queue(jobdir: str | None) -> bool:
+    """Remove the request queue a killed run left in ``JOBDIR`` (True when there was one).
+
+    A run that stops cleanly writes ``requests.queue/active.json``, the index of its queue. A
+    killed run (SIGKILL, power loss) leaves queue files without it: Scrapy would append to them
+    and read the dead run's requests in place of the new ones, losing as many. Nothing in them
+    is needed: a resumed crawl reads every seed again from ``start()``, and their links with them.
+    """
+    if not jobdir:
+        return False
+    queue = Path(jobdir) / "requests.queue"
+    if not queue.is_dir() or (queue / "active.json").exists() or not any(queue.iterdir()):
+        return False
+    logger.warning("JOBDIR %s: the request queue of a killed run has no index; it is dropped "
+                   "(the seeds are read again, and the links they hold)", jobdir)
+    shutil.rmtree(queue, ignore_errors=True)
+    return True
+
+
 def _shard(value) -> tuple[int, int]:
     """``"K/N"`` -> (K, N) with 1 <= K <= N; None -> (1, 1)."""
     if value in (None, ""):
@@ -145,6 +164,7 @@ class SeedsSpider(scrapy.Spider):
         options = CrawlOptions.from_args(kwargs, crawler.settings)
         check_writable(options.out)          # fail before crawling, with how to fix it
         options.apply(crawler.settings)
+        drop_killed_queue(crawler.settings.get("JOBDIR"))
         spider = super().from_crawler(crawler, *args)
         spider.options = options
         if options.allowed_domains:
@@ -152,6 +172,13 @@ class SeedsSpider(scrapy.Spider):
         spider.store = LocalStore(list(options.seeds), list(options.mounts),
                                   crawler.settings.getint("LINKPROV_MAX_BYTES"))
         spider._requested: dict[str, int] = {}       # url key -> lowest depth requested
+        spider.batch_files = crawler.settings.getint("LINKPROV_BATCH_FILES")
+        # a shared Redis frontier claims each document on its own: no batches, no pool there;
+        # LINKPROV_BATCH_FILES=0: one request per seed, read by the download handler
+        # (and with allowed_domains, each seed's URL is checked on its own, as a request)
+        batched = spider.batch_files > 0 and not options.redis and not options.allowed_domains
+        spider.reader = (BatchReader.from_crawler(crawler, spider.store, options.depth, options.online)
+                         if batched else None)
         return spider
 
     def seeds(self) -> list:
@@ -167,15 +194,32 @@ class SeedsSpider(scrapy.Spider):
         if self.options.redis:   # mark every seed at depth 0 in the shared frontier first
             from crawler.distributed import register_seeds
             register_seeds(self, [self._seed_url(s) for s in seeds if not getattr(s, "skip", None)])
+        local = []               # seed files and WARC records, read in batches (crawler.batch)
         for seed in seeds:
             if isinstance(seed, str):   # a seed URL (online only)
                 yield self._request(seed, 0)
             elif getattr(seed, "skip", None):
                 yield InputItem(input=seed.input, reason=seed.skip[0], detail=seed.skip[1])
+            elif self.reader is not None:
+                local.append(seed)
             elif hasattr(seed, "kind"):
                 yield self._request(self.store.seed_url(seed), 0)
             else:
                 yield self._request(seed.uri, 0, linkprov_record=seed)
+        workers = self.reader.workers if self.reader is not None else 0
+        # links are followed: every seed is known at depth 0 before any link is (else the
+        # workers work out the seeds' URLs)
+        follow = self.options.depth > 0
+        todo = [[Task.of(seed, self._seed_url(seed) if follow else None) for seed in batch]
+                for batch in batches(local, self.batch_files, workers)]
+        for tasks in todo if follow else ():
+            for task in tasks:
+                self._requested[url_key(task.url)] = 0
+        for tasks in todo:
+            await self.reader.reserve()    # a few batches at a time (bounded work in flight)
+            url = tasks[0].url or self._seed_url(tasks[0].entry)
+            yield scrapy.Request(url, callback=self.parse_batch, errback=self.failed, dont_filter=True,
+                                 meta={"depth": 0, BATCH_KEY: tasks})
 
     def _seed_url(self, seed) -> str:
         if isinstance(seed, str):
@@ -193,58 +237,60 @@ class SeedsSpider(scrapy.Spider):
                               dont_filter=not self.options.redis,
                               meta={"depth": depth, **meta})
 
+    async def parse_batch(self, response):
+        """Read a batch of seeds (in a worker process) and pass its records on as one item."""
+        result = await self.reader.read(response.meta[BATCH_KEY])
+        for line in result.warnings:
+            self.logger.warning("%s", line)
+        for item in result.skipped:
+            yield item
+        if result.documents:
+            yield DocumentBatch(result.documents)
+        for doc in result.documents:
+            for request in self._follow(doc.follow, 1):
+                yield request
+        for task in result.web:      # online, no local copy any more: the web
+            yield self._request(task.url, task.depth)
+
     def parse(self, response):
+        """Parse one document read on its own (followed links, online, shared frontier)."""
         served = response.meta[META_KEY]
         depth = response.meta.get("depth", 0)
-        try:
-            parsed = parse_document(response.body, served.url, url_source=served.url_source,
-                                    declared_charset=served.declared_charset)
-        except SkipInput as exc:
-            yield InputItem(input=served.input, reason=exc.reason, detail=exc.detail,
-                            url=served.url, record=served.record)
+        out = parse_served(served, response.body, depth, follow=depth < self.options.depth,
+                           store=self.store, online=self.options.online)
+        if isinstance(out, InputItem):
+            if out.reason == "error":
+                self.logger.warning("cannot parse %s: %s", out.input, out.detail)
+            yield out
             return
-        except Exception as exc:  # noqa: BLE001 - one bad input never stops the crawl
-            self.logger.warning("cannot parse %s: %s: %s", served.input, type(exc).__name__, exc)
-            yield InputItem(input=served.input, reason="error", detail=f"{type(exc).__name__}: {exc}",
-                            url=served.url, record=served.record)
-            return
-        doc = DocumentItem(**{
-            **{k: getattr(parsed, k) for k in _PARSED_FIELDS & _DOC_FIELDS},
-            "input": served.input, "links": len(parsed.links), "depth": depth,
-            "record": served.record, "size": len(response.body),
-            "sha1": _sha1(response.body)})
-        yield doc
-        key = document_key(doc)
-        follow = depth < self.options.depth
-        # streamed: one pass, any number of links; passed on in batches (LinkBatch), since
-        # Scrapy's cost per item (signals, pipeline chain) was most of the crawl's time
-        batch = LinkBatch()
-        for position, link in enumerate(parsed.links):
-            fields = {k: v for k, v in link.items() if k in _LINK_FIELDS}
-            batch.links.append(LinkItem(**{"position": position, **fields, "source": doc.url, "document_key": key}))
-            if len(batch.links) >= LINK_BATCH:
-                yield batch
-                batch = LinkBatch()
-            if follow:
-                yield from self._follow((link,), depth + 1)
-        if batch.links:
-            yield batch
+        yield DocumentBatch([out])
+        yield from self._follow(out.follow, depth + 1)
 
-    def _follow(self, links: list[dict], depth: int):
-        for link in links:
-            target = link.get("target")
-            if not target or link.get("scheme_kind", "url") != "url" or link.get("media"):
-                continue
+    def _follow(self, targets: list[str], depth: int):
+        """Requests for the targets not yet requested at ``depth`` or lower."""
+        for target in targets:
             key = url_key(target)
             if self._requested.get(key, depth + 1) <= depth:
                 continue
-            if self.store.holds(target) or (self.options.online and _is_web_page_link(link, key)):
-                yield self._request(target, depth)
+            yield self._request(target, depth)
+
+    def closed(self, reason):
+        if self.reader is not None:
+            self.reader.close()
 
     def failed(self, failure):
         request = failure.request
         exc = failure.value
         reason, detail = failure_reason(exc)   # timeout, http_500, redirect_loop, too_large, robots_disallowed...
+        tasks = request.meta.get(BATCH_KEY)
+        if tasks:      # a batch request failed as a whole (it is never downloaded: rare)
+            self.logger.warning("batch of %d seeds from %s failed (%s); reading it here", len(tasks), request.url, exc)
+            self.reader.release()
+            result = self.reader.read_here(tasks)
+            yield from result.skipped
+            if result.documents:
+                yield DocumentBatch(result.documents)
+            return
         record = request.meta.get("linkprov_record")
         served = request.meta.get(META_KEY)
         if record is not None:
@@ -256,13 +302,3 @@ class SeedsSpider(scrapy.Spider):
         self.logger.warning("skipped %s: %s (%s)", request.url, reason, detail)
         yield InputItem(input=where, reason=reason, detail=detail, url=request.url,
                         record=record.record_id if record else None)
-
-
-def _is_web_page_link(link: dict, key: str) -> bool:
-    """Online, follow links to pages (``href``, Markdown, bare URLs), not stylesheets or scripts."""
-    return (key.startswith(("http://", "https://")) and link.get("tag") not in ("link", "script")
-            and (link.get("attribute") == "href" or link.get("via") in ("markdown", "bare")))
-
-
-def _sha1(body: bytes) -> str:
-    return hashlib.sha1(body).hexdigest()
