@@ -5,13 +5,16 @@ One run measures, on the same files, side by side:
 a. ``parse``  the raw parse floor: Lexbor (selectolax) link extraction in a plain loop;
 b. ``floor``  Scrapy's floor: a spider that reads the same files and does nothing;
 c. ``naive``  the naive baseline: Scrapy + LinkExtractor, one item per link to a JSONL feed;
-d. ``crawl``  the linkprov crawl (``scrapy crawl seeds`` with the network's mounts, no analysis);
-   ``crawl2`` the same crawl split in two shard processes (``-a shard=1/2`` and ``2/2``) run at
-   once, then merged (``python -m crawler.merge``): the multi-process speed-up;
+d. ``crawl``  the linkprov crawl (``scrapy crawl seeds`` with the network's mounts, no analysis;
+   local files read in batches and parsed by one worker process per core, the default);
+   ``crawl1`` the same crawl in one process (``-s LINKPROV_WORKERS=0``): the baseline of the
+   multi-process speed-ups; ``crawl2`` the seeds split in two shard processes (``-a shard=1/2``
+   and ``2/2``, one parser each) run at once, then merged (``python -m crawler.merge``);
 e. ``analyze`` the linkprov analysis (``graph.analyze``: records -> graph + verdicts), and
    ``reports`` the reports written from it (graph files, pictures, report.html).
 
-Each phase runs in its own process, so its peak RSS is its own. The result is printed, written
+Each phase runs in its own process; its peak RSS is the largest sum, over time, of the RSS of
+that process and all its descendants (crawl workers, shard processes), sampled from /proc. The result is printed, written
 to ``bench/results/<name>.json`` and drawn as time against pages (log-log) when several sizes
 are given.
 
@@ -34,8 +37,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PHASES = ["parse", "floor", "naive", "crawl", "crawl2", "analyze", "reports"]
-DEFAULT = ["parse", "floor", "naive", "crawl", "crawl2", "analyze", "reports"]
+PHASES = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
+DEFAULT = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
 
 
 def _files(pages_dir: Path) -> list[Path]:
@@ -106,7 +109,27 @@ def _mounts(data: Path) -> str:
 def phase_crawl(data: Path, out: Path) -> dict:
     subprocess.run(_crawl_cmd(data, out / "linkprov"), cwd=ROOT, check=True)
     man = json.loads((out / "linkprov" / "manifest.json").read_text("utf-8"))
+    return {"documents": man["counts"].get("documents"), "links": man["counts"].get("links"),
+            "workers": os.cpu_count()}
+
+
+def phase_crawl1(data: Path, out: Path) -> dict:
+    subprocess.run(_crawl_cmd(data, out / "single", "-s", "LINKPROV_WORKERS=0"), cwd=ROOT, check=True)
+    return {**_counts(out / "single"), "processes": 1,
+            "same_as_default": _same(out / "single", out / "linkprov")}
+
+
+def _counts(folder: Path) -> dict:
+    man = json.loads((folder / "manifest.json").read_text("utf-8"))
     return {"documents": man["counts"].get("documents"), "links": man["counts"].get("links")}
+
+
+def _same(a: Path, b: Path) -> bool | None:
+    """Byte-equal record files (None when ``b`` was not crawled in this run)."""
+    names = ("documents.jsonl", "links.jsonl", "manifest.json")
+    if not all((b / f).exists() for f in names):
+        return None
+    return all((a / f).read_bytes() == (b / f).read_bytes() for f in names)
 
 
 def _crawl_cmd(data: Path, out: Path, *extra: str) -> list[str]:
@@ -117,18 +140,15 @@ def _crawl_cmd(data: Path, out: Path, *extra: str) -> list[str]:
 
 def phase_crawl2(data: Path, out: Path, n: int = 2) -> dict:
     shards = [out / f"shard{k}" for k in range(1, n + 1)]
-    procs = [subprocess.Popen(_crawl_cmd(data, shard, "-a", f"shard={k}/{n}"), cwd=ROOT)
+    procs = [subprocess.Popen(_crawl_cmd(data, shard, "-a", f"shard={k}/{n}", "-s", "LINKPROV_WORKERS=0"),
+                              cwd=ROOT)
              for k, shard in enumerate(shards, 1)]
     if any(p.wait() for p in procs):
         raise SystemExit("a shard crawl failed")
     subprocess.run([sys.executable, "-m", "crawler.merge", str(out / "merged"), *map(str, shards)],
                    cwd=ROOT, check=True)
-    man = json.loads((out / "merged" / "manifest.json").read_text("utf-8"))
-    same = all((out / "merged" / f).read_bytes() == (out / "linkprov" / f).read_bytes()
-               for f in ("documents.jsonl", "links.jsonl", "manifest.json")
-               if (out / "linkprov" / f).exists())
-    return {"documents": man["counts"].get("documents"), "links": man["counts"].get("links"),
-            "processes": n, "same_as_single_process": same}
+    return {**_counts(out / "merged"), "processes": n,
+            "same_as_single_process": _same(out / "merged", out / "linkprov")}
 
 
 def phase_analyze(data: Path, out: Path) -> dict:
@@ -154,13 +174,62 @@ def phase_reports(data: Path, out: Path) -> dict:
     return {"files": len(written), "write_seconds": time.perf_counter() - t0}
 
 
+def _tree_rss_kb(root: int) -> int:
+    """RSS (kB) of process ``root`` and all its descendants, from /proc (0 where unreadable)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields.get("PPid", "0"))
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
+class TreeRSS:
+    """Sample the RSS of this process and its descendants every ``every`` s; ``.peak_kb``."""
+
+    def __init__(self, every: float = 0.25):
+        import threading
+
+        self.peak_kb, self.every = 0, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def _child(phase: str, data: Path, out: Path) -> None:
     t0 = time.perf_counter()
-    result = globals()[f"phase_{phase}"](data, out)
+    with TreeRSS() as tree:
+        result = globals()[f"phase_{phase}"](data, out)
     result["seconds"] = time.perf_counter() - t0
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    one = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    result["peak_rss_mb"] = rss / 1024
+    result["peak_rss_mb"] = max(one, tree.peak_kb) / 1024     # all processes of the phase
+    result["peak_rss_one_process_mb"] = one / 1024            # the largest single process
     print("RESULT " + json.dumps(result))
 
 
@@ -262,8 +331,10 @@ def bench_size(pages: int, phases: list[str], seed: int) -> dict:
         row["crawl_vs_floor_time"] = p["crawl"]["seconds"] / p["floor"]["seconds"]
     if "crawl" in p and "naive" in p:
         row["crawl_vs_naive_speed"] = p["naive"]["seconds"] / p["crawl"]["seconds"]
-    if "crawl" in p and "crawl2" in p:
-        row["speedup_2_processes"] = p["crawl"]["seconds"] / p["crawl2"]["seconds"]
+    if "crawl1" in p and "crawl" in p:
+        row["speedup_workers"] = p["crawl1"]["seconds"] / p["crawl"]["seconds"]
+    if "crawl1" in p and "crawl2" in p:
+        row["speedup_2_processes"] = p["crawl1"]["seconds"] / p["crawl2"]["seconds"]
     if "analyze" in p and "crawl" in p:
         row["analyze_vs_crawl_time"] = p["analyze"]["seconds"] / p["crawl"]["seconds"]
     if "reports" in p:

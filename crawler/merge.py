@@ -3,7 +3,7 @@
 Each process (``scrapy crawl seeds -a shard=K/N`` or ``-a redis=...``) writes its own
 ``documents.jsonl``, ``links.jsonl``, ``manifest.json`` and ``shard-state.json``. The merge
 keeps, for each URL, the reading a single process keeps (lowest depth, then input, then WARC
-record: :func:`crawler.pipelines.document_key`), its links, and rebuilds the manifest from the
+record: :func:`crawler.items.reading_key`), its links, and rebuilds the manifest from the
 joined states with the same function, so the files are byte for byte a single process's.
 
 Usage::

@@ -12,8 +12,14 @@ Two documents belong to one story when either
   are compared by the IDF-weighted overlap of their salient terms (IDF over the documents
   at hand, so terms every page of a network uses weigh little). Candidate pairs come from
   an inverted index over each document's rarest salient terms, so the cost grows with the
-  number of documents rather than their pairs. Issues of one recurring column (titles
-  equal up to numbers) and near-empty pages (video stubs) are not joined by terms.
+  number of documents rather than their pairs. Shared terms count as evidence by
+  independent **spans** (overlapping 3-grams of one shared phrase count once; at least
+  ``MIN_SPANS``), and only when they are rarer than chance in the collection at hand: the
+  pairs that share a given phrase by coincidence grow with the square of the collection,
+  so a pair's spans must be rare enough that, of the documents it could have been paired
+  with (its date window), about one at most would share them all by chance. Issues of one
+  recurring column (titles equal up to numbers) and near-empty pages (video stubs) are not
+  joined by terms; different issues of a column are not joined even as near-duplicates.
 
 Stories are the connected groups of such pairs; a pair only joins two groups when it is
 about as strong as the links inside them (average-link check), so one chain of weak
@@ -25,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -32,7 +39,7 @@ from datasketch import MinHashLSH
 
 from graph.text import boilerplate_lines, content_text, minhash, normalize_text, shingles
 
-__all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs"]
+__all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs", "shared_spans"]
 
 #: Jaccard (MinHash estimate) above which two texts are near-duplicates.
 NEAR_DUP = 0.5
@@ -43,14 +50,18 @@ RELATED_UNDATED = 0.35
 #: Largest gap in days between the publication dates of related documents.
 MAX_DAYS = 10
 #: Documents with less normalized content than this (characters, boilerplate removed)
-#: carry too little text to be compared (video pages, stubs).
-MIN_CHARS = 200
+#: carry too little text to be compared (video pages, stubs: a title and a date line, a
+#: few dozen characters); a news brief of two or three CJK sentences has 100-200.
+MIN_CHARS = 100
 #: With at least COMMON_MIN_DOCS documents, terms found in more than COMMON_SHARE of them
 #: are too common to tie two documents to one event.
 COMMON_SHARE = 0.1
 COMMON_MIN_DOCS = 30
 #: Salient terms per document that index candidate pairs.
 TOP_TERMS = 60
+#: Independent pieces of shared evidence a pair needs to be joined by terms: overlapping
+#: character 3-grams of one shared phrase (川普马 + 普马克 of 川普马克) count once.
+MIN_SPANS = 2
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 _LATIN = re.compile(r"[a-z][a-z0-9'\-]{3,}")
@@ -121,10 +132,60 @@ def _shared_terms(a: dict[str, int], b: dict[str, int], idf: dict[str, float], k
     return sorted(a.keys() & b.keys(), key=lambda t: (-idf[t] * math.log1p(min(a[t], b[t])), t))[:k]
 
 
+def shared_spans(terms) -> list[list[str]]:
+    """Group shared terms into independent pieces of evidence: CJK 3-grams that overlap by
+    two characters (``乌克兰`` + ``克兰安`` + ``兰安全``, cut from one phrase) form one span;
+    any other term is a span of its own. Sorted, so the result does not depend on order.
+
+    A phrase two texts share yields as many 3-grams as it has characters less two: counting
+    those as separate terms would let one coincidental phrase (a name next to a common word)
+    look like broad agreement, and in a large collection such coincidences are many.
+
+    Examples
+    --------
+    >>> shared_spans(["普马克", "川普马", "macron", "乌克兰"])
+    [['macron'], ['乌克兰'], ['川普马', '普马克']]
+    """
+    terms = sorted(set(terms))
+    parent = {t: t for t in terms}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_head: dict[str, list[str]] = defaultdict(list)
+    for t in terms:
+        if len(t) == 3 and _CJK.fullmatch(t):
+            by_head[t[:2]].append(t)
+    for t in terms:
+        if len(t) == 3 and _CJK.fullmatch(t):
+            for u in by_head.get(t[1:], ()):
+                if u != t:
+                    parent[find(u)] = find(t)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for t in terms:
+        groups[find(t)].append(t)
+    return sorted((sorted(g, key=lambda t: (len(t), t)) for g in groups.values()), key=lambda g: (g[0], len(g)))
+
+
 def _series(title: str | None) -> str:
     """A title with numbers and punctuation removed: recurring columns ("82人声明...",
     "68人声明...") share it although each issue is a different event."""
     return _DIGITS.sub("", normalize_text(title))
+
+
+def _other_issues(a: str | None, b: str | None) -> bool:
+    """Whether two titles name different issues of one recurring column: equal up to
+    numbers, and both numbered, with different numbers ("第3期 ..." / "第4期 ..."). Such
+    issues repeat the column's fixed wording, so even near-identical text does not make
+    them one story; a mirror keeps its original's title (or drops its number)."""
+    sa, sb = _series(a), _series(b)
+    if not sa or sa != sb:
+        return False
+    na, nb = re.findall(r"\d+", normalize_text(a)), re.findall(r"\d+", normalize_text(b))
+    return bool(na and nb and na != nb)
 
 
 def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]]]:
@@ -167,7 +228,7 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
             if j <= i:
                 continue
             jac = sig.jaccard(sigs[j])
-            if jac >= NEAR_DUP:
+            if jac >= NEAR_DUP and not _other_issues(documents[i].get("title"), documents[j].get("title")):
                 pairs[(i, j)] = (jac, [{"signal": "near_duplicate", "detail": f"MinHash Jaccard {jac:.2f} of normalized text"}])
 
     # shared salient (repeated, rare) terms + date proximity
@@ -185,6 +246,17 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
         for a in range(len(docs)):
             for b in range(a + 1, len(docs)):
                 candidates[(docs[a], docs[b])] += 1
+    # the pool of a document: the other usable documents a term pair could join it to (those
+    # dated within MAX_DAYS of it, and the undated ones; all of them when it is undated)
+    dated = sorted(dates[k].toordinal() for k in range(len(documents)) if usable[k] and dates[k])
+    undated = sum(1 for k in range(len(documents)) if usable[k] and not dates[k])
+
+    def pool(k: int) -> int:
+        if not dates[k]:
+            return len(dated) + undated - 1
+        o = dates[k].toordinal()
+        return bisect_right(dated, o + MAX_DAYS) - bisect_left(dated, o - MAX_DAYS) - 1 + undated
+
     for (i, j), n in sorted(candidates.items()):
         if n < 2 or (i, j) in pairs:
             continue
@@ -192,6 +264,17 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
         if ti and ti == tj:
             continue   # issues of one recurring column
         score = _overlap(sets[i], sets[j], idf)
+        if score < RELATED:
+            continue
+        spans = shared_spans(sets[i].keys() & sets[j].keys())
+        if len(spans) < MIN_SPANS:
+            continue   # one shared phrase only
+        # by chance: each shared span is in a share (1 + df) / (1 + n) of the documents, so
+        # of the documents either side could be paired with (its pool), about
+        # pool * prod(share) share all these spans; evidence must beat that (at most one)
+        rarity = sum(max(idf[t] for t in span) - 1.0 for span in spans)
+        if rarity < math.log(max(pool(i), pool(j), 1)) - 1e-9:
+            continue   # as many documents would share such terms by chance
         di, dj = dates[i], dates[j]
         if di and dj:
             gap = abs((di - dj).days)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.stories import find_stories, salient_terms, story_pairs
+from graph.stories import find_stories, salient_terms, shared_spans, story_pairs
 
 FIX = Path(__file__).parent / "fixtures" / "graph_promo"
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "gfw-breaker+mh-news"
@@ -145,3 +145,102 @@ def test_terms_common_to_a_large_collection_do_not_make_a_story():
     assert all("马克龙" not in s for s in sets)
     few, _ = salient_terms([d["text"] for d in docs[:2]])
     assert all("马克龙" in s for s in few)
+
+
+# ---------------------------------------------------------------- evidence at scale
+
+def _filler(seed: int, n: int = 300) -> str:
+    """n CJK characters that repeat no 3-gram: text on nothing in particular."""
+    return "".join(chr(0x4E00 + (seed * 7919 + k * 131) % 20000) for k in range(n))
+
+
+@pytest.mark.parametrize("terms, spans", [
+    ([], []),
+    (["普马克", "川普马"], [["川普马", "普马克"]]),
+    (["兰安全", "马克龙", "克兰安", "乌克兰"], [["乌克兰", "克兰安", "兰安全"], ["马克龙"]]),
+    (["马克龙", "龙说话"], [["马克龙"], ["龙说话"]]),          # one character in common: two phrases
+    (["emmanuel", "macron", "马克龙"], [["emmanuel"], ["macron"], ["马克龙"]]),
+])
+def test_shared_spans(terms, spans):
+    assert shared_spans(terms) == spans
+    assert shared_spans(list(reversed(terms))) == spans
+
+
+@pytest.mark.parametrize("phrases, joined", [
+    # one rare phrase both repeat (its 3-grams 川普马 / 普马克 are not two pieces of evidence)
+    (["川普马克"], False),
+    # two independent rare phrases
+    (["川普马克", "基辅会谈"], True),
+])
+def test_one_shared_phrase_is_not_a_story(phrases, joined):
+    extra = "".join(p * 2 for p in phrases)
+    docs = [{"url": f"https://s{i}.example/a", "published": f"2025-09-0{i + 1}",
+             "text": _filler(i)[:150] + extra + _filler(i)[150:]} for i in range(2)]
+    assert bool(find_stories(docs)) is joined
+
+
+def test_chance_phrases_in_a_collection_make_no_stories():
+    # every article repeats one phrase that some dozen others repeat too (a name next to a
+    # common word): in a large collection such coincidences are many, and each looked like
+    # several shared rare terms; the copies are the only stories
+    import random
+    rng = random.Random(5)
+    names = "马克龙 泽连斯基 斯塔默 普京 川普 吕特 默克尔 岸田 王毅 拜登".split()
+    phrases = [n + w for n in names for w in ("国际", "表示", "会议")]
+
+    def article():
+        text = [chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(250)]
+        phrase = rng.choice(phrases)
+        for at in sorted(rng.sample(range(250), 2), reverse=True):
+            text.insert(at, phrase)
+        return "".join(text)
+
+    docs = [{"url": f"https://news.example/{k:03d}", "text": article(),
+             "published": f"2025-09-{rng.randint(1, 10):02d}"} for k in range(200)]
+    docs += [{"url": f"https://mirror.example/{k:03d}", "published": None,
+              "text": "转载自新闻网\n" + docs[k]["text"]} for k in range(0, 200, 20)]
+    copies = {frozenset({f"https://news.example/{k:03d}", f"https://mirror.example/{k:03d}"}) for k in range(0, 200, 20)}
+    assert _groups(find_stories(docs)) == copies
+
+
+@pytest.mark.parametrize("titles, joined", [
+    # a short brief (two or three sentences: 100-200 characters) and its mirror
+    (("马克龙宣布安全保障部队", "马克龙宣布安全保障部队"), True),
+    # a numbered title the mirror keeps
+    (("第3期：马克龙宣布安全保障部队", "第3期：马克龙宣布安全保障部队"), True),
+    # two issues of a numbered column repeat its wording: not one story
+    (("第3期：马克龙宣布安全保障部队", "第4期：马克龙宣布安全保障部队"), False),
+])
+def test_short_briefs_and_numbered_titles(titles, joined):
+    brief = MACRON_S + "二十六国承诺在停火后为乌克兰提供安全保障部队，泽连斯基表示欢迎。"
+    assert 100 <= len(brief) < 200
+    docs = [{"url": "https://a.org/1", "title": titles[0], "published": "2025-09-04", "text": brief},
+            {"url": "https://m.org/1", "title": titles[1], "published": None, "text": "转载\n" + brief}]
+    assert bool(find_stories(docs)) is joined
+
+
+@pytest.mark.parametrize("grid, joined", [
+    # 240 undated documents; each repeats two of 20 phrases, and each phrase is in 20 of them:
+    # ~240 * (21/241)^2 of them would share any two such phrases by chance, so sharing two is
+    # not evidence (100 pairs, all chance)
+    (True, False),
+    # the same two documents alone: nothing says the phrases are common
+    (False, True),
+])
+def test_phrases_shared_by_chance_in_a_large_collection(grid, joined):
+    import random
+    rng = random.Random(7)
+    rand = lambda n: "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(n))  # noqa: E731
+    phrases = [rand(4) for _ in range(20)]
+
+    def doc(k, a, b):
+        return {"url": f"https://news.example/{k:03d}", "published": None,
+                "text": rand(100) + phrases[a] + rand(60) + phrases[b] + rand(60) + phrases[a] + phrases[b] + rand(60)}
+
+    docs = [doc(k, k % 10, 10 + (k // 10) % 10) for k in range(200)]
+    docs += [{"url": f"https://other.example/{k:03d}", "published": None, "text": rand(300)} for k in range(40)]
+    pair = [docs[0], docs[100]]     # both repeat phrases 0 and 10
+    stories = find_stories(docs if grid else pair)
+    assert bool(stories) is joined
+    if not grid:
+        assert _groups(stories) == {frozenset(d["url"] for d in pair)}
