@@ -94,22 +94,20 @@ def clean_attrs(attrs: dict) -> dict:
     >>> clean_attrs({"b": 1, "a": None, "c\\x01": [1]})
     {'b': 1, 'c': '[1]'}
     """
-    out = {}
-    for k in sorted(attrs, key=str):
-        v = clean_value(attrs[k])
-        if v is not None:
-            out[_name(k)] = v
-    return out
+    return dict(_cleaned(attrs, clean_value))
 
 
 def _attr_types(attrs: dict) -> dict:
     """``{name: type}`` of :func:`clean_attrs` (same names, same order), values not encoded."""
-    out = {}
+    return dict(_cleaned(attrs, _clean_type))
+
+
+def _cleaned(attrs: dict, fn):
+    """``(clean name, fn(value))`` sorted by name, where ``fn`` does not drop the value."""
     for k in sorted(attrs, key=str):
-        t = _clean_type(attrs[k])
-        if t is not None:
-            out[_name(k)] = t
-    return out
+        v = fn(attrs[k])
+        if v is not None:
+            yield _name(k), v
 
 
 def short_label(n: str, d: dict) -> str:
