@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -174,8 +173,11 @@ def phase_reports(data: Path, out: Path) -> dict:
     return {"files": len(written), "write_seconds": time.perf_counter() - t0}
 
 
-def _tree_rss_kb(root: int) -> int:
-    """RSS (kB) of process ``root`` and all its descendants, from /proc (0 where unreadable)."""
+def _tree_rss_kb(root: int) -> tuple[int, int]:
+    """(RSS summed, largest peak RSS of one process) in kB over process ``root`` and all its
+    descendants, from /proc (``VmRSS``, ``VmHWM``; 0 where unreadable). ``VmHWM`` belongs to a
+    process's own memory map, unlike ``ru_maxrss``, which Linux carries over from the parent
+    through fork and exec (a child would report its parent's peak)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -188,28 +190,33 @@ def _tree_rss_kb(root: int) -> int:
             continue
         pid, ppid = int(entry), int(fields.get("PPid", "0"))
         children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, todo = 0, [root]
+        rss[pid] = (int(fields.get("VmRSS", "0 kB").split()[0]), int(fields.get("VmHWM", "0 kB").split()[0]))
+    total = high = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        now, hwm = rss.get(pid, (0, 0))
+        total, high = total + now, max(high, hwm)
         todo.extend(children.get(pid, ()))
-    return total
+    return total, high
 
 
 class TreeRSS:
-    """Sample the RSS of this process and its descendants every ``every`` s; ``.peak_kb``."""
+    """Sample this process and its descendants every ``every`` s: ``.peak_kb`` (their RSS
+    summed, at its highest) and ``.one_kb`` (the largest peak of a single process)."""
 
     def __init__(self, every: float = 0.25):
         import threading
 
-        self.peak_kb, self.every = 0, every
+        self.peak_kb = self.one_kb = 0
+        self.every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+            total, one = _tree_rss_kb(os.getpid())
+            self.peak_kb, self.one_kb = max(self.peak_kb, total), max(self.one_kb, one)
             self._stop.wait(self.every)
 
     def __enter__(self):
@@ -226,8 +233,7 @@ def _child(phase: str, data: Path, out: Path) -> None:
     with TreeRSS() as tree:
         result = globals()[f"phase_{phase}"](data, out)
     result["seconds"] = time.perf_counter() - t0
-    one = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    one = max(tree.one_kb, _tree_rss_kb(os.getpid())[1])
     result["peak_rss_mb"] = max(one, tree.peak_kb) / 1024     # all processes of the phase
     result["peak_rss_one_process_mb"] = one / 1024            # the largest single process
     print("RESULT " + json.dumps(result))

@@ -213,7 +213,7 @@ def is_share_service(url: str | None) -> bool:
     if host.startswith("www."):
         host = host[4:]
     flat = f"{host}{parts.path}" + (f"?{parts.query}" if parts.query else "")
-    return any(flat.startswith(s) for s in promo_table()["_share"])
+    return flat.startswith(promo_table()["_share"])
 
 
 def link_signals(link: dict) -> list[dict]:
@@ -525,7 +525,18 @@ def _classify(documents: list[dict], links: list[dict], min_pages: int, make) ->
     blocks = _blocks(documents, links, fixed)
     _recurrence(blocks, links, min_pages)
     none: list = []     # shared by the links without signals (never changed)
-    signals = [(link_signals(link) or none) if fixed[i] is None else none for i, link in enumerate(links)]
+    memo: dict = {}     # template links repeat on every page: their signals once per distinct link
+    signals = []
+    for i, link in enumerate(links):
+        if fixed[i] is not None:
+            signals.append(none)
+            continue
+        key = (link.get("target"), link.get("href"), link.get("anchor_text"), link.get("title"), link.get("alt"))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = link_signals(link) or none
+        signals.append(found)
+    del memo
 
     result: list = [None] * len(links)
     for i, f in enumerate(fixed):
