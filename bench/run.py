@@ -391,18 +391,21 @@ def _plot(rows, phases, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     path.parent.mkdir(exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(figsize=(8, 5))
     xs = [r["pages"] for r in rows]
     for ph in phases:
         ax.plot(xs, [r["phases"][ph]["seconds"] for r in rows], marker="o", label=ph)
+    if "crawl" in phases and len(xs) > 1:   # what linear growth would look like, from the first crawl point
+        y0 = rows[0]["phases"]["crawl"]["seconds"]
+        ax.plot(xs, [y0 * x / xs[0] for x in xs], ls=":", color="grey", label="linear (10x pages, 10x time)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("pages")
     ax.set_ylabel("seconds")
     ax.set_title("linkprov bench: time against pages (log-log)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.savefig(path, dpi=120, metadata={"Software": None})
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9)   # beside the plot, over no line
+    fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
 
 
