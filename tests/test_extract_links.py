@@ -166,3 +166,29 @@ def test_long_single_line():
 def test_fifty_megabyte_line():
     d = parse_document(b"abc def ghi jkl [ ( http " * 2_000_000 + b" http://end.org/x", "file:///big.md")
     assert [l["target"] for l in d.links] == ["http://end.org/x"]
+
+
+_REFS = "\n\n[R1]: https://ref.example.org/one \"One\"\n[logo]: <https://ref.example.org/l.png>\n"
+
+
+@pytest.mark.parametrize("line, expected", [
+    # autolinks: the HTML parser would take <https://…> for a tag and drop it
+    ("see <https://auto.example.org/a?b=1&c=2> now", [("md-link", "https://auto.example.org/a?b=1&c=2",
+                                                      "https://auto.example.org/a?b=1&c=2")]),
+    ("mail <me@example.org>", [("md-link", "mailto:me@example.org", "me@example.org")]),
+    ("Word HTML <o:p></o:p> and <st1:place>x</st1:place>", []),
+    # reference uses, each with its own anchor text; labels case-insensitive
+    ("the [full report][r1] says", [("md-link", "https://ref.example.org/one", "full report")]),
+    ("the [R1][] says", [("md-link", "https://ref.example.org/one", "R1")]),
+    ("the [r1] says", [("md-link", "https://ref.example.org/one", "r1")]),
+    ("![the logo][logo]", [("md-image", "https://ref.example.org/l.png", "")]),
+    ("[undefined][nope] and [nope] stay text", []),
+    ("[inline](https://in.example.org/) wins", [("md-link", "https://in.example.org/", "inline")]),
+])
+def test_markdown_autolinks_and_reference_uses(line, expected):
+    page = extract_links(f"# T\n\n{line}{_REFS}", "markdown", "https://github.com/o/r/blob/master/x.md")
+    got = [(l["attribute"], l["href"], l["anchor_text"]) for l in page.links if l["attribute"] != "md-ref"]
+    assert got == expected
+    # the definitions are recorded once each, angle brackets or not
+    assert [(l["href"], l["anchor_text"]) for l in page.links if l["attribute"] == "md-ref"] == [
+        ("https://ref.example.org/one", "R1"), ("https://ref.example.org/l.png", "logo")]

@@ -30,7 +30,8 @@ from importlib import resources
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract.markdown import heading_text, is_heading, is_rule, iter_spans, plain_line, scan_line
+from crawler.extract.markdown import (heading_text, is_heading, is_rule, iter_spans, plain_line, resolve_references,
+                                      scan_line)
 from crawler.extract.urls import embedded_urls, normalize_url, scheme_kind, url_flags
 
 __all__ = ["Page", "extract_links", "iter_links", "find_marker", "MAX_TEXT"]
@@ -530,6 +531,8 @@ def iter_links(text: str, content_type: str, base: str | None, source: str | Non
         w.flush_line()
         w.page.text = "\n".join(w.lines)[:MAX_TEXT]
         return
+    if content_type == "markdown":
+        text = resolve_references(text)
     tree = _parse_html(text)
     base_el = tree.css_first("base[href]")
     if base_el is not None:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from crawler.extract.urls import BARE_URL_RE, trim_autolink
 
-__all__ = ["Span", "scan_line", "iter_spans", "is_heading", "is_rule", "heading_text", "plain_line"]
+__all__ = ["Span", "scan_line", "iter_spans", "is_heading", "is_rule", "heading_text", "plain_line",
+           "resolve_references"]
 
 _DEST = r"(?:<[^<>\n]{0,4000}>|(?:[^\s()]++|\([^\s()]{0,4000}+\)){1,2000}+)"
 _TITLE = r"(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\([^()\n]{0,500}\))"
@@ -29,6 +30,13 @@ _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$"
 _RULE_RE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:=[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _WS = re.compile(r"\s+")
 _CANDIDATE = re.compile(r"(?:https?|ftp)://|www\.", re.IGNORECASE)   # where a bare URL may start
+# <https://…> and <name@host> autolinks (web and mail schemes only: <o:p>, <st1:place> are the
+# tags of pasted Word HTML, not links)
+_AUTOLINK_RE = re.compile(r"<(?P<url>(?:https?|ftp)://[^<>\s]{1,4000}|mailto:[^<>\s]{1,500}"
+                          r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,100}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,250}[A-Za-z0-9])?)>",
+                          re.IGNORECASE)
+# [text][label], [label][] and [label] uses of reference definitions (not [text](…) or [label]:)
+_REF_USE_RE = re.compile(r"(?P<bang>!?)\[(?P<text>[^\[\]\n]{0,1000})\](?:\[(?P<label>[^\[\]\n]{0,500})\])?(?![(:\[])")
 
 
 @dataclass
@@ -42,6 +50,68 @@ class Span:
     title: str | None = None
     alt: str | None = None
     media: bool = False
+
+
+def resolve_references(text: str) -> str:
+    r"""Markdown written out the way the link scanner reads it, before the HTML parser sees it:
+    ``<https://…>`` autolinks become ``[url](url)`` (an HTML parser would take them for tags
+    and drop them), and uses of reference definitions (``[text][label]``, ``[label][]``,
+    ``[label]``, and their ``![alt]…`` images) become inline links to the defined URL, so each
+    use is recorded with its own anchor text; the definition lines stay (recorded as
+    ``md-ref``). Labels match case-insensitively with white space collapsed (CommonMark).
+
+    Examples
+    --------
+    >>> resolve_references("see <https://a.org/x> and [the report][r].\n\n[R]: <https://b.org/r> 'Report'")
+    'see [https://a.org/x](https://a.org/x) and [the report](https://b.org/r "Report").\n\n[R]: https://b.org/r \'Report\''
+    >>> resolve_references("[undefined] stays, [x](y) too")
+    '[undefined] stays, [x](y) too'
+    """
+    if "<" not in text and "]:" not in text:
+        return text
+    defs: dict[str, tuple[str, str | None]] = {}
+    lines = text.split("\n")
+    is_def = [False] * len(lines)
+    for i, line in enumerate(lines):
+        m = _REFDEF_RE.match(line) if "]:" in line and line.lstrip(" ").startswith("[") else None
+        if m:
+            is_def[i] = True
+            dest, title = _inline_dest(_dest(m.group("dest"))), _title(m.group("title"))
+            defs.setdefault(_label(m.group("label")), (dest, title))
+            if m.group("dest").startswith("<"):   # <…> would be read as a tag too
+                lines[i] = line[:m.start("dest")] + dest + line[m.end("dest"):]
+        elif "<" in line:
+            lines[i] = _AUTOLINK_RE.sub(_autolink, line)
+
+    def use(m: re.Match) -> str:
+        label = m.group("label")
+        found = defs.get(_label(label if label else m.group("text")))
+        if found is None:
+            return m.group(0)
+        dest, title = found
+        quoted = f' "{title}"' if title and '"' not in title else ""
+        return f"{m.group('bang')}[{m.group('text')}]({dest}{quoted})"
+
+    if defs:
+        lines = [line if is_def[i] or "[" not in line else _REF_USE_RE.sub(use, line)
+                 for i, line in enumerate(lines)]
+    return "\n".join(lines)
+
+
+def _autolink(m: re.Match) -> str:
+    url = m.group("url")
+    if "://" not in url and not url.lower().startswith("mailto:"):
+        url = f"mailto:{url}"
+    return f"[{m.group('url')}]({_inline_dest(url)})"
+
+
+def _inline_dest(url: str) -> str:
+    """A URL usable as an inline link destination without angle brackets."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _label(label: str) -> str:
+    return _WS.sub(" ", label.strip()).casefold()
 
 
 def _dest(d: str) -> str:
