@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -87,9 +89,85 @@ def _step(name: str, fn, fallback, *args):
         return fallback
 
 
+#: fewer documents than this: the analysis runs in one process (a fork costs more than it saves)
+FORK_MIN_DOCUMENTS = 1000
+
+
+class _Forked:
+    """``fn(*args)`` computed in a forked child process while the caller goes on;
+    :meth:`result` waits for it. The child sees the caller's data as it was at the fork
+    (nothing is copied or pickled on the way in) and sends back only the result. Without
+    ``fork``, or when the child fails (an error, killed, out of memory), the call runs in this
+    process instead: the same function on the same data gives the same result."""
+
+    def __init__(self, name: str, fn, *args, fork: bool = True):
+        self.name, self.fn, self.args = name, fn, args
+        self.proc = self.conn = None
+        self.value, self.done = None, False
+        if not fork:    # in this process, now (steps keep their order)
+            self.value, self.done = fn(*args), True
+        elif "fork" in multiprocessing.get_all_start_methods():
+            ctx = multiprocessing.get_context("fork")
+            recv, send = ctx.Pipe(duplex=False)
+            try:
+                self.proc = ctx.Process(target=_forked_child, args=(send, fn, args), daemon=True,
+                                        name=f"linkprov-{name}")
+                self.proc.start()
+                self.conn = recv
+            except OSError as exc:
+                log.warning("%s: cannot start a worker process (%s); computing it in this process", name, exc)
+                self.proc = None
+                recv.close()
+            send.close()
+
+    def result(self):
+        if self.done:
+            return self.value
+        if self.proc is not None:
+            try:
+                ok, value = self.conn.recv()
+                if ok:
+                    return value
+                log.warning("%s failed in its worker process (%s); computing it in this process", self.name, value)
+            except Exception as exc:  # EOFError: the child died (killed, out of memory)
+                log.warning("%s: worker process ended without a result (%s: %s); computing it in this process",
+                            self.name, type(exc).__name__, exc)
+            finally:
+                self.conn.close()
+                self.proc.join()
+                self.proc = None
+        return self.fn(*self.args)
+
+
+def _forked_child(conn, fn, args) -> None:
+    try:
+        out = (True, fn(*args))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which runs fn itself
+        out = (False, f"{type(exc).__name__}: {exc}")
+    try:
+        conn.send(out)
+    except Exception as exc:  # noqa: BLE001 - e.g. a result that does not pickle
+        conn.send((False, f"cannot send the result back: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _mirrors_and_sources(documents: list[dict], links: list[dict]) -> tuple[dict, list]:
+    found = find_mirrors(documents, links, publisher_entities(), boilerplate_lines(documents))
+    return found, find_sources(documents, found["mirrors"], found["publishers"])
+
+
+def _stories(documents: list[dict]) -> list:
+    return _step("stories", stories_mod.find_stories, [], documents)
+
+
 def analyze_records(documents: list[dict], links: list[dict], manifest: dict | None = None,
-                    progress: bool = False) -> tuple[nx.MultiDiGraph, dict]:
+                    progress: bool = False, workers: int | None = None) -> tuple[nx.MultiDiGraph, dict]:
     """Analyze crawl records already in memory (see ``analyze``).
+
+    With ``workers`` > 1 (default: the number of cores, from FORK_MIN_DOCUMENTS documents on)
+    mirrors and sources, and stories, are computed in two forked processes while this one
+    classifies links and builds the graph; the result is the same in every case.
 
     Examples
     --------
@@ -102,11 +180,14 @@ def analyze_records(documents: list[dict], links: list[dict], manifest: dict | N
     >>> [(e["entity"], e["role"]) for e in p["entities"]]
     [('ex.com', 'original'), ('github.com/o', 'mirror')]
     """
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(documents) >= FORK_MIN_DOCUMENTS else 1
     with _long_lived():
-        return _analyze(documents, links, progress)
+        return _analyze(documents, links, progress, workers > 1)
 
 
-def _analyze(documents: list[dict], links: list[dict], progress: bool) -> tuple[nx.MultiDiGraph, dict]:
+def _analyze(documents: list[dict], links: list[dict], progress: bool,
+             fork: bool) -> tuple[nx.MultiDiGraph, dict]:
     from tqdm import tqdm
 
     steps = ["link classes", "mirrors", "sources", "promotional clusters", "stories", "roles", "graph"]
@@ -117,21 +198,22 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool) -> tuple[
         bar.update(1)
         gc.freeze()     # what each step keeps lives to the end: out of the collector's way
 
+    # independent steps go to forked processes first (they read the records as they are now)
+    side = _Forked("mirrors", _mirrors_and_sources, documents, links, fork=fork)
+    told = _Forked("stories", _stories, documents, fork=fork)
     classes = _step("link classes", promo.link_classes, None, documents, links)
     if not classes or len(classes) != len(links):
         classes = fallback_link_classes(documents, links)
     done("link classes")
-    boiler = boilerplate_lines(documents)
-    found = find_mirrors(documents, links, publisher_entities(), boiler)
-    mirrors = found["mirrors"]
-    done("mirrors")
-    sources = find_sources(documents, mirrors, found["publishers"])
-    done("sources")
     clusters = _step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
     done("promotional clusters")
-    stories = _step("stories", stories_mod.find_stories, [], documents)
-    done("stories")
     G = build_graph(documents, links, classes)
+    found, sources = side.result()
+    mirrors = found["mirrors"]
+    done("mirrors")
+    done("sources")
+    stories = told.result()
+    done("stories")
     add_mirrors(G, mirrors)
     add_sources(G, sources)
     add_clusters(G, clusters)
@@ -155,7 +237,8 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool) -> tuple[
     return G, provenance
 
 
-def analyze(out_dir: str | Path, progress: bool = False) -> tuple[nx.MultiDiGraph, dict]:
+def analyze(out_dir: str | Path, progress: bool = False,
+            workers: int | None = None) -> tuple[nx.MultiDiGraph, dict]:
     """Analyze the crawl records of ``out_dir``.
 
     Parameters
@@ -164,6 +247,10 @@ def analyze(out_dir: str | Path, progress: bool = False) -> tuple[nx.MultiDiGrap
         A folder with ``documents.jsonl``, ``links.jsonl``, ``manifest.json``.
     progress : bool
         Show a tqdm progress bar on stderr.
+    workers : int or None
+        Processes to use: with 2 or more, mirrors and sources, and stories, are computed in
+        forked processes beside link classes and the graph (same result, less time, more
+        memory). Default: the number of cores from ``FORK_MIN_DOCUMENTS`` documents on, else 1.
 
     Returns
     -------
@@ -189,4 +276,4 @@ def analyze(out_dir: str | Path, progress: bool = False) -> tuple[nx.MultiDiGrap
     ('document', [])
     """
     documents, links, manifest = load_records(out_dir)
-    return analyze_records(documents, links, manifest, progress=progress)
+    return analyze_records(documents, links, manifest, progress=progress, workers=workers)

@@ -1,8 +1,13 @@
 import gc
+import json
+import logging
+import os
 
 import pytest
 
 from graph.analyze import analyze_records
+from graph.records import load_records
+from reports.files import export_graph, graphml_bytes, provenance_bytes
 from graph.text import boilerplate_lines
 
 _DOCS = [{"url": "https://github.com/o/r/blob/master/gb/1/n1.md", "text": "", "attributions": []}]
@@ -40,3 +45,50 @@ def test_boilerplate_counts_distinct_titles(titles, min_docs, expected):
     docs = [{"url": f"https://a.org/{i}", "title": t, "text": "Home | News\nstory" + ("" if min_docs == 1 else f" {i}")}
             for i, t in enumerate(titles)]
     assert boilerplate_lines(docs, min_docs=min_docs) == expected
+
+
+# ------------------------------------------------------------------ forked steps
+@pytest.fixture(scope="module")
+def corpus_records(corpus_dir, run_crawl, tmp_path_factory):
+    folder = corpus_dir
+    out = run_crawl(tmp_path_factory.mktemp("forked"), f"seeds={folder}",
+                    f"mounts={folder}=https://github.com/gfw-breaker/mh-news/blob/master/")
+    return load_records(out)
+
+
+def _bytes(result) -> tuple[bytes, bytes]:
+    G, p = result
+    return provenance_bytes(p), graphml_bytes(export_graph(G))
+
+
+@pytest.fixture(scope="module")
+def one_process(corpus_records):
+    documents, links, manifest = corpus_records
+    return _bytes(analyze_records(documents, links, manifest, workers=1))
+
+
+def test_forked_steps_give_the_one_process_result(corpus_records, one_process):
+    documents, links, manifest = corpus_records
+    assert _bytes(analyze_records(documents, links, manifest, workers=2)) == one_process
+    assert json.loads(one_process[0])["mirrors"]      # the corpus has mirrors: a real comparison
+
+
+@pytest.mark.parametrize("how", ["exit", "raise"])
+def test_a_failed_worker_loses_nothing(corpus_records, one_process, monkeypatch, caplog, how):
+    """A worker that dies (killed, out of memory) or raises: the step runs in this process."""
+    import graph.analyze as analyze_mod
+
+    parent, real = os.getpid(), analyze_mod.find_mirrors
+
+    def dying(*args, **kwargs):
+        if os.getpid() != parent:
+            if how == "exit":
+                os._exit(9)
+            raise MemoryError("worker out of memory")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analyze_mod, "find_mirrors", dying)
+    documents, links, manifest = corpus_records
+    with caplog.at_level(logging.WARNING, logger="graph.analyze"):
+        assert _bytes(analyze_records(documents, links, manifest, workers=2)) == one_process
+    assert "computing it in this process" in caplog.text
