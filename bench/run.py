@@ -173,11 +173,26 @@ def phase_reports(data: Path, out: Path) -> dict:
     return {"files": len(written), "write_seconds": time.perf_counter() - t0}
 
 
-def _tree_rss_kb(root: int) -> tuple[int, int]:
-    """(RSS summed, largest peak RSS of one process) in kB over process ``root`` and all its
-    descendants, from /proc (``VmRSS``, ``VmHWM``; 0 where unreadable). ``VmHWM`` belongs to a
-    process's own memory map, unlike ``ru_maxrss``, which Linux carries over from the parent
-    through fork and exec (a child would report its parent's peak)."""
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of ``pid`` in kB (``Pss`` of /proc/PID/smaps_rollup; 0 where
+    unreadable): its private pages plus its share of pages it shares with other processes."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree_rss_kb(root: int, pss: bool = False) -> tuple[int, int, int]:
+    """(RSS summed, largest peak RSS of one process, PSS summed or 0) in kB over process
+    ``root`` and all its descendants, from /proc (``VmRSS``, ``VmHWM``, ``Pss``; 0 where
+    unreadable). ``VmHWM`` belongs to a process's own memory map, unlike ``ru_maxrss``, which
+    Linux carries over from the parent through fork and exec (a child would report its
+    parent's peak). Summed RSS counts a page shared by forked processes once per process;
+    summed PSS counts it once: the memory the tree really holds."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -191,32 +206,36 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
         pid, ppid = int(entry), int(fields.get("PPid", "0"))
         children.setdefault(ppid, []).append(pid)
         rss[pid] = (int(fields.get("VmRSS", "0 kB").split()[0]), int(fields.get("VmHWM", "0 kB").split()[0]))
-    total = high = 0
+    total = high = shared = 0
     todo = [root]
     while todo:
         pid = todo.pop()
         now, hwm = rss.get(pid, (0, 0))
         total, high = total + now, max(high, hwm)
+        if pss:
+            shared += _pss_kb(pid)
         todo.extend(children.get(pid, ()))
-    return total, high
+    return total, high, shared
 
 
 class TreeRSS:
     """Sample this process and its descendants every ``every`` s: ``.peak_kb`` (their RSS
-    summed, at its highest) and ``.one_kb`` (the largest peak of a single process)."""
+    summed, at its highest), ``.pss_kb`` (their PSS summed, at its highest) and ``.one_kb``
+    (the largest peak of a single process)."""
 
     def __init__(self, every: float = 0.25):
         import threading
 
-        self.peak_kb = self.one_kb = 0
+        self.peak_kb = self.one_kb = self.pss_kb = 0
         self.every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
-            total, one = _tree_rss_kb(os.getpid())
+            total, one, pss = _tree_rss_kb(os.getpid(), pss=True)
             self.peak_kb, self.one_kb = max(self.peak_kb, total), max(self.one_kb, one)
+            self.pss_kb = max(self.pss_kb, pss)
             self._stop.wait(self.every)
 
     def __enter__(self):
@@ -236,6 +255,7 @@ def _child(phase: str, data: Path, out: Path) -> None:
     one = max(tree.one_kb, _tree_rss_kb(os.getpid())[1])
     result["peak_rss_mb"] = max(one, tree.peak_kb) / 1024     # all processes of the phase
     result["peak_rss_one_process_mb"] = one / 1024            # the largest single process
+    result["peak_pss_mb"] = max(tree.pss_kb, one) / 1024      # all processes, shared pages once
     print("RESULT " + json.dumps(result))
 
 
@@ -331,7 +351,7 @@ def bench_size(pages: int, phases: list[str], seed: int) -> dict:
         row["phases"][ph] = r
         docs = r.get("documents") or pages
         print(f"  {pages:>7} pages  {ph:<8} {r['seconds']:8.2f} s  {docs / r['seconds']:9.0f} pages/s  "
-              f"peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
+              f"peak RSS {r['peak_rss_mb']:7.0f} MB  PSS {r.get('peak_pss_mb', 0):7.0f} MB", flush=True)
     p = row["phases"]
     if "crawl" in p and "floor" in p:
         row["crawl_vs_floor_time"] = p["crawl"]["seconds"] / p["floor"]["seconds"]

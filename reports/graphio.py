@@ -45,6 +45,11 @@ def clean_value(value):
     >>> clean_value(["b", "中"]), clean_value(float("nan")), clean_value("a\\x00b")
     ('["b", "中"]', None, 'ab')
     """
+    t = type(value)
+    if t is str:
+        return _XML_BAD.sub("", value) if _XML_BAD.search(value) else value
+    if t is int or t is bool:
+        return value
     if value is None:
         return None
     if isinstance(value, bool):
@@ -64,6 +69,9 @@ def clean_value(value):
 
 def _clean_type(value):
     """``type(clean_value(value))`` (None when dropped), without encoding containers."""
+    t = type(value)
+    if t is str or t is int or t is bool:
+        return t
     if isinstance(value, (list, tuple, dict, set, frozenset)):
         return str
     v = clean_value(value)
@@ -104,7 +112,13 @@ def _attr_types(attrs: dict) -> dict:
 
 def _cleaned(attrs: dict, fn):
     """``(clean name, fn(value))`` sorted by name, where ``fn`` does not drop the value."""
-    for k in sorted(attrs, key=str):
+    try:
+        names = sorted(attrs)   # the same order as key=str when every name is a str
+        if not all(type(k) is str for k in names):
+            names = sorted(attrs, key=str)
+    except TypeError:
+        names = sorted(attrs, key=str)
+    for k in names:
         v = fn(attrs[k])
         if v is not None:
             yield _name(k), v
@@ -269,62 +283,131 @@ class GraphExport:
 
 # ----------------------------------------------------------------------------- writers
 
-class GraphMLSink:
+def _escape_text(s: str) -> str:
+    """Character data as libxml2 (lxml) writes it: ``& < >`` and CR as entities."""
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    if "\r" in s:
+        s = s.replace("\r", "&#13;")
+    return s
+
+
+def _escape_attr(s: str, tab: str = "&#9;") -> str:
+    """An attribute value as libxml2 writes it (``tab="&#09;"``: as ElementTree writes it)."""
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    if '"' in s:
+        s = s.replace('"', "&quot;")
+    if "\r" in s:
+        s = s.replace("\r", "&#13;")
+    if "\n" in s:
+        s = s.replace("\n", "&#10;")
+    if "\t" in s:
+        s = s.replace("\t", tab)
+    return s
+
+
+def _escape_et_attr(s: str) -> str:
+    return _escape_attr(s, "&#09;")
+
+
+class _TextSink:
+    """A writer of one XML file that joins strings and encodes them in blocks (faster than
+    an element tree per node or edge, which is what dominated writing a large graph)."""
+
+    _FLUSH = 1 << 16
+
+    def __init__(self, fh):
+        self._fh, self._buf, self._n = fh, [], 0
+
+    def _put(self, s: str):
+        self._buf.append(s)
+        self._n += 1
+        if self._n >= 4096:
+            self._flush()
+
+    def _flush(self):
+        if self._buf:
+            self._fh.write("".join(self._buf).encode("utf-8"))
+            self._buf.clear()
+        self._n = 0
+
+
+class GraphMLSink(_TextSink):
     """GraphML as ``nx.write_graphml(H, fh, prettyprint=True, named_key_ids=False)`` writes the
     exported graph ``H``: key ids ``d0``, ``d1`` ... in the order attributes first appear
-    (graph, nodes, edges), edge ids the unique edge keys."""
+    (graph, nodes, edges), edge ids the unique edge keys. The head and tail are written by lxml
+    (as networkx does); nodes and edges as strings, escaped as libxml2 escapes them."""
+
+    _BODY = "__linkprov_body__"
 
     def __init__(self, fh, X: GraphExport):
         from lxml import etree
-        self._E = etree.Element
+        super().__init__(fh)
+        E = etree.Element
         xml_type = _types(GraphML)
-        keys, self._keys = [], {}
+        keys, self._open = [], {}
         graphid = X.graph.get("id")
         graphdata = {k: v for k, v in X.graph.items() if k != "id"}
+        gkeys = {}
         for scope, names in (("graph", list(graphdata)), ("node", X.node_names), ("edge", X.edge_names)):
             for name in names:
                 t = type(graphdata[name]) if scope == "graph" else X.types[name]
                 kid = f"d{len(keys)}"
-                self._keys[(scope, name)] = kid
-                keys.append(self._E("key", **{"id": kid, "for": scope, "attr.name": name,
-                                              "attr.type": xml_type[t]}))
-        self._cm = etree.xmlfile(fh, encoding="utf-8")
-        self._xf = self._cm.__enter__()
-        self._xf.write_declaration()
-        self._root = self._xf.element("graphml", {"xmlns": GraphML.NS_GRAPHML, "xmlns:xsi": GraphML.NS_XSI,
-                                                  "xsi:schemaLocation": GraphML.SCHEMALOCATION})
-        self._root.__enter__()
-        for key in reversed(keys):
-            self._xf.write(key, pretty_print=True)
-        kw = {"edgedefault": "directed" if X.G.is_directed() else "undirected"}
-        if graphid is not None:
-            kw["id"] = str(graphid)
-        self._graph = self._xf.element("graph", **kw)
-        self._graph.__enter__()
-        for k, v in graphdata.items():
-            self._xf.write(self._data("graph", k, v), pretty_print=True)
+                if scope == "graph":
+                    gkeys[name] = kid
+                else:
+                    self._open[(scope, name)] = f'  <data key="{kid}">'
+                keys.append(E("key", **{"id": kid, "for": scope, "attr.name": name, "attr.type": xml_type[t]}))
+        buf = io.BytesIO()
+        with etree.xmlfile(buf, encoding="utf-8") as xf:
+            xf.write_declaration()
+            with xf.element("graphml", {"xmlns": GraphML.NS_GRAPHML, "xmlns:xsi": GraphML.NS_XSI,
+                                        "xsi:schemaLocation": GraphML.SCHEMALOCATION}):
+                for key in reversed(keys):
+                    xf.write(key, pretty_print=True)
+                kw = {"edgedefault": "directed" if X.G.is_directed() else "undirected"}
+                if graphid is not None:
+                    kw["id"] = str(graphid)
+                with xf.element("graph", **kw):
+                    for k, v in graphdata.items():
+                        el = E("data", key=gkeys[k])
+                        el.text = str(v)
+                        xf.write(el, pretty_print=True)
+                    xf.write(E(self._BODY), pretty_print=True)
+        head, tail = buf.getvalue().split(f"<{self._BODY}/>\n".encode(), 1)
+        fh.write(head)
+        self._tail = tail
 
-    def _data(self, scope, k, v):
-        el = self._E("data", key=self._keys[(scope, k)])
-        el.text = str(v)
-        return el
+    def _element(self, start: str, scope: str, d: dict):
+        if not d:
+            self._put(start + "/>\n")
+            return
+        parts = [start, ">\n"]
+        opening = self._open
+        for k, v in d.items():
+            parts += (opening[(scope, k)], _escape_text(str(v)), "</data>\n")
+        parts.append("</node>\n" if scope == "node" else "</edge>\n")
+        self._put("".join(parts))
 
     def node(self, n, d):
-        el = self._E("node", id=n)
-        for k, v in d.items():
-            el.append(self._data("node", k, v))
-        self._xf.write(el, pretty_print=True)
+        self._element(f'<node id="{_escape_attr(n)}"', "node", d)
 
     def edge(self, u, v, key, d):
-        el = self._E("edge", source=u, target=v, id=key)
-        for k, val in d.items():
-            el.append(self._data("edge", k, val))
-        self._xf.write(el, pretty_print=True)
+        self._element(f'<edge source="{_escape_attr(u)}" target="{_escape_attr(v)}" id="{_escape_attr(key)}"',
+                      "edge", d)
 
     def close(self):
-        self._graph.__exit__(None, None, None)
-        self._root.__exit__(None, None, None)
-        self._cm.__exit__(None, None, None)
+        self._flush()
+        self._fh.write(self._tail)
 
 
 def _types(cls) -> dict:
@@ -345,19 +428,22 @@ def gexf_streamable(X: GraphExport) -> bool:
             and X.graph.get("mode") != "dynamic" and X.G.is_directed())
 
 
-class GEXFSink:
+class GEXFSink(_TextSink):
     """GEXF 1.2 as ``nx.write_gexf(K, fh, prettyprint=True, version="1.2draft")`` writes the
     exported graph with node labels (:func:`short_label`) and edge labels (the kind), minus the
-    date networkx stamps into ``<meta>``. Use only when :func:`gexf_streamable` is true."""
+    date networkx stamps into ``<meta>``. Use only when :func:`gexf_streamable` is true.
+    The head is laid out by ElementTree and networkx's indenter; nodes and edges are written
+    as strings, escaped and indented as ElementTree and that indenter write them."""
 
-    _N_SEP, _E_SEP = "\n      ", "\n      "
+    _SEP = "\n      "     # between elements at level 3
+    _ATT = "\n          "  # an attvalue at level 5
 
     def __init__(self, fh, X: GraphExport):
-        self._fh, self._X = fh, X
+        super().__init__(fh)
+        self._X = X
         xml_type = _types(GEXF)
         w = GEXFWriter.__new__(GEXFWriter)
         w.set_version("1.2draft")
-        self._indent = w.indent
         root = ET.Element("gexf", {"xmlns": w.NS_GEXF, "xmlns:xsi": w.NS_XSI,
                                    "xsi:schemaLocation": w.SCHEMALOCATION, "version": w.VERSION})
         meta = ET.SubElement(root, "meta")
@@ -370,15 +456,15 @@ class GEXFSink:
             first = next(iter(X.edges()))[3]
             at = len([k for k in first if k not in ("label", "weight", "type")])
             edge_names.insert(at, "networkx_key")
-        self._ids = {}
+        self._att = {}
         elements = []
         for cls, names in (("node", node_names), ("edge", edge_names)):
             if not names:
                 continue
             attrs = ET.Element("attributes", {"mode": "static", "class": cls})
             for name in names:
-                aid = str(len(self._ids))
-                self._ids[(cls, name)] = aid
+                aid = str(len(self._att))
+                self._att[(cls, name)] = f'{self._ATT}<attvalue for="{aid}" value="'
                 t = str if name == "networkx_key" else X.types[name]
                 ET.SubElement(attrs, "attribute", {"id": aid, "title": name, "type": xml_type[t]})
             elements.insert(0, attrs)
@@ -389,53 +475,51 @@ class GEXFSink:
             ET.SubElement(nodes, "__nodes__")
         if X.number_of_edges:
             ET.SubElement(edges, "__edges__")
-        self._indent(root)
+        w.indent(root)
         head = ET.tostring(root, encoding="unicode")
         self._parts = re.split(r"<__nodes__ />|<__edges__ />", head)
         fh.write(b"<?xml version='1.0' encoding='utf-8'?>\n")
         fh.write(self._parts[0].encode("utf-8"))
         self._stage, self._first = 0, True
 
-    def _write(self, el, level):
-        self._indent(el, level)
-        el.tail = None
-        if not self._first:
-            self._fh.write(b"\n" + b"  " * level)
+    def _element(self, start: str, tag: str, cls: str, data: dict):
+        parts = [start if self._first else self._SEP + start]
         self._first = False
-        self._fh.write(ET.tostring(el, encoding="unicode").encode("utf-8"))
-
-    def _attvalues(self, el, cls, data):
-        if not data:
-            return
-        vals = ET.SubElement(el, "attvalues")
-        for k, v in data.items():
-            if k == "key":
-                k = "networkx_key"
-            e = ET.SubElement(vals, "attvalue")
-            e.attrib["for"] = self._ids[(cls, k)]
-            e.attrib["value"] = str(v).lower() if isinstance(v, bool) else str(v)
+        if data:
+            parts.append(">\n        <attvalues>")
+            att = self._att
+            for k, v in data.items():
+                if k == "key":
+                    k = "networkx_key"
+                s = ("true" if v else "false") if isinstance(v, bool) else str(v)
+                parts += (att[(cls, k)], _escape_et_attr(s), '" />')
+            parts.append(f"\n        </attvalues>\n      </{tag}>")
+        else:
+            parts.append(" />")
+        self._put("".join(parts))
 
     def node(self, n, d):
         data = dict(d)
         data.pop("label", None)
-        el = ET.Element("node", id=n, label=short_label(n, d))
-        self._attvalues(el, "node", data)
-        self._write(el, 3)
+        self._element(f'<node id="{_escape_et_attr(n)}" label="{_escape_et_attr(short_label(n, d))}"',
+                      "node", "node", data)
 
     def edge(self, u, v, key, d):
         if self._stage == 0:
             self._next_part()
-        data = {**d, "id": key, "label": str(d.get("kind", key))}
-        data.update(key=key)
-        kw = {"id": str(data.pop("id")), "label": str(data.pop("label"))}
+        data = dict(d)
+        label = str(d.get("kind", key))
+        start = [f'<edge source="{_escape_et_attr(u)}" target="{_escape_et_attr(v)}" id="{_escape_et_attr(str(key))}"'
+                 f' label="{_escape_et_attr(label)}"']
         for name in ("weight", "type"):
             if name in data:
-                kw[name] = str(data.pop(name))
-        el = ET.Element("edge", source=u, target=v, **kw)
-        self._attvalues(el, "edge", data)
-        self._write(el, 3)
+                start.append(f' {name}="{_escape_et_attr(str(data.pop(name)))}"')
+        data.pop("label", None)
+        data["key"] = key
+        self._element("".join(start), "edge", "edge", data)
 
     def _next_part(self):
+        self._flush()
         self._stage += 1
         self._first = True
         if len(self._parts) > self._stage:
@@ -444,6 +528,7 @@ class GEXFSink:
     def close(self):
         while self._stage < len(self._parts) - 1:
             self._next_part()
+        self._flush()
 
 
 def _cell(v):

@@ -305,7 +305,8 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
                      f'style="max-width:100%"></details>' if pic else '<span class="muted">no picture</span>'])
     out.append(_table(["title", "URL", "published", "language", "role", "why this role", "picture"], rows,
                       "no seed document"))
-    others = [r for u, r in sorted(roles.items()) if u not in {x for x, _ in documents}]
+    seeds = {x for x, _ in documents}
+    others = [r for u, r in sorted(roles.items()) if u not in seeds]
     if others:
         out.append("<h3>Other documents read (beyond the seeds)</h3>")
         out.append(_table(["URL", "role", "why this role"],

@@ -9,6 +9,7 @@ in a slot of its own, so labels never pile up, at 5 entities or at 500.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -479,6 +480,9 @@ def document_pictures(G, provenance: dict, urls, *, context: DocContext | None =
         if workers > 1:
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
+            # objects alive now move out of the collector's reach, so a worker's collections
+            # do not write to (and so copy) every page of G it shares with this process
+            gc.freeze()
             try:
                 pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
             except (ValueError, OSError) as exc:
@@ -499,6 +503,7 @@ def document_pictures(G, provenance: dict, urls, *, context: DocContext | None =
             yield _draw_one(url)
     finally:
         _JOB = prev
+        gc.unfreeze()
 
 
 def _document_figure(G, provenance: dict, url: str, context: DocContext | None = None) -> Figure:
