@@ -338,12 +338,15 @@ def run_phase(phase: str, data: Path, out: Path) -> dict:
     raise SystemExit(f"phase {phase} failed:\n{proc.stderr[-3000:]}")
 
 
-def bench_size(pages: int, phases: list[str], seed: int) -> dict:
-    data = HERE / "data" / f"n{pages}"
+def bench_size(pages: int, phases: list[str], seed: int, root: Path | None = None) -> dict:
+    """Measure ``phases`` on the network of ``pages`` pages (generated into ``root/nN`` if
+    missing; ``root`` defaults to ``bench/data``), outputs in ``root/workN``; return the row."""
+    root = HERE / "data" if root is None else Path(root)
+    data = root / f"n{pages}"
     if not (data / "truth.json").exists():
         subprocess.run([sys.executable, str(HERE / "generate.py"), "--pages", str(pages), "--out", str(data),
                         "--seed", str(seed)], check=True)
-    work = HERE / "data" / f"work{pages}"
+    work = root / f"work{pages}"
     work.mkdir(parents=True, exist_ok=True)
     row = {"pages": pages, "phases": {}}
     for ph in phases:

@@ -283,40 +283,40 @@ class GraphExport:
 
 # ----------------------------------------------------------------------------- writers
 
+# (character, entity) in the order they are replaced ("&" first): character data and attribute
+# values as libxml2 (lxml) writes them, and attribute values as ElementTree writes them
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
+_ATTR_ESCAPES = _TEXT_ESCAPES[:3] + (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#9;"))
+_ET_ATTR_ESCAPES = _ATTR_ESCAPES[:-1] + (("\t", "&#09;"),)
+_SPECIAL = re.compile('[&<>"\r\n\t]')
+
+
+def _escape(s: str, table=_ATTR_ESCAPES) -> str:
+    """``s`` with the characters of ``table`` replaced by their entities.
+
+    Examples
+    --------
+    >>> _escape('a&b<"c"'), _escape('a&b<"c"', _TEXT_ESCAPES), _escape(chr(9)), _escape(chr(9), _ET_ATTR_ESCAPES)
+    ('a&amp;b&lt;&quot;c&quot;', 'a&amp;b&lt;"c"', '&#9;', '&#09;')
+    """
+    if _SPECIAL.search(s) is None:
+        return s
+    for ch, entity in table:
+        if ch in s:
+            s = s.replace(ch, entity)
+    return s
+
+
 def _escape_text(s: str) -> str:
-    """Character data as libxml2 (lxml) writes it: ``& < >`` and CR as entities."""
-    if "&" in s:
-        s = s.replace("&", "&amp;")
-    if "<" in s:
-        s = s.replace("<", "&lt;")
-    if ">" in s:
-        s = s.replace(">", "&gt;")
-    if "\r" in s:
-        s = s.replace("\r", "&#13;")
-    return s
+    return _escape(s, _TEXT_ESCAPES)
 
 
-def _escape_attr(s: str, tab: str = "&#9;") -> str:
-    """An attribute value as libxml2 writes it (``tab="&#09;"``: as ElementTree writes it)."""
-    if "&" in s:
-        s = s.replace("&", "&amp;")
-    if "<" in s:
-        s = s.replace("<", "&lt;")
-    if ">" in s:
-        s = s.replace(">", "&gt;")
-    if '"' in s:
-        s = s.replace('"', "&quot;")
-    if "\r" in s:
-        s = s.replace("\r", "&#13;")
-    if "\n" in s:
-        s = s.replace("\n", "&#10;")
-    if "\t" in s:
-        s = s.replace("\t", tab)
-    return s
+def _escape_attr(s: str) -> str:
+    return _escape(s, _ATTR_ESCAPES)
 
 
 def _escape_et_attr(s: str) -> str:
-    return _escape_attr(s, "&#09;")
+    return _escape(s, _ET_ATTR_ESCAPES)
 
 
 class _TextSink:

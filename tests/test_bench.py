@@ -1,0 +1,92 @@
+"""The benchmark (bench/generate.py, bench/run.py) on a small network: the generator is
+deterministic and writes what the issue asks for (mirrors with different URL rules, GBK and
+Big5 pages, Traditional reposts, truth), and one run of every phase gives the figures and the
+accuracy the results files report."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def generate():
+    return _load("generate")
+
+
+@pytest.fixture(scope="module")
+def run():
+    return _load("run")
+
+
+def _tree(root: Path) -> dict:
+    return {str(p.relative_to(root)): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_generator_is_deterministic(generate, tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for out, seed in ((a, 0), (b, 0), (c, 1)):
+        generate.Network(300, seed=seed).write(out)
+    assert _tree(a) == _tree(b)
+    assert _tree(a) != _tree(c)
+
+
+def test_generator_writes_the_network_it_promises(generate, tmp_path):
+    truth = generate.Network(300).write(tmp_path)
+    pages = [p for p in (tmp_path / "pages").rglob("*") if p.is_file()]
+    assert truth["documents"] == len(pages)
+    mirror_sites = {m.split("/")[2] + "/" + m.split("/")[3] for m in truth["mirrors"]}
+    assert len(mirror_sites) >= 3                         # several mirror sites ...
+    assert len({m.rsplit(".", 1)[-1] for m in truth["mirrors"]} | {o.rsplit(".", 1)[-1] for o in truth["mirrors"].values()}) >= 3
+    assert len({o.split("/")[2] for o in truth["mirrors"].values()}) >= 3   # ... of several original sites
+    assert truth["reposts"] and truth["stories"]
+    assert {"promotional", "navigation"} <= set(truth["link_classes"].values())
+    assert any("?dfh" in u for u, c in truth["link_classes"].items() if c == "promotional")   # tracking tags
+    raw = [p.read_bytes() for p in pages]
+    not_utf8 = [d for d in raw if not _decodes(d, "utf-8")]
+    assert any(_decodes(d, "gb18030") and b"charset" not in d[:200] for d in not_utf8)   # GBK, undeclared
+    assert any(b'charset="gbk"' in d[:200] for d in not_utf8)                           # GBK, declared
+    reposter = [p.read_bytes() for p in (tmp_path / "pages" / "reposter").rglob("*.html")]
+    assert any(not _decodes(d, "utf-8") and _decodes(d, "big5") for d in reposter)       # Big5 reposts
+    t2s = pytest.importorskip("opencc").OpenCC("t2s")
+    reposts = [d.decode("big5" if not _decodes(d, "utf-8") else "utf-8", "replace") for d in reposter]
+    assert reposts and all(t2s.convert(t) != t for t in reposts)                            # Traditional text
+
+
+def _decodes(data: bytes, enc: str) -> bool:
+    try:
+        data.decode(enc)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path):
+    phases = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
+    row = run.bench_size(200, phases, 0, root=tmp_path)     # not into the project's bench/data
+    truth = json.loads((tmp_path / "n200" / "truth.json").read_text("utf-8"))
+    p = row["phases"]
+    assert set(p) == set(phases)
+    for ph in phases:
+        assert p[ph]["seconds"] > 0 and p[ph]["peak_rss_mb"] > 0 and p[ph]["peak_pss_mb"] > 0, ph
+    for ph in ("parse", "floor", "naive", "crawl", "crawl1"):
+        assert p[ph]["documents"] == truth["documents"], ph
+    assert p["crawl2"]["same_as_single_process"] is True
+    for ratio in ("crawl_vs_floor_time", "crawl_vs_naive_speed", "speedup_workers", "speedup_2_processes",
+                  "analyze_vs_crawl_time"):
+        assert row[ratio] > 0, ratio
+    acc = row["accuracy"]
+    assert acc["mirror_f1"] >= 0.95 and acc["promo_f1"] >= 0.95 and acc["story_purity"] >= 0.95, acc
