@@ -96,20 +96,41 @@ def _urls(urls, limit=12) -> str:
     return head or '<span class="muted">—</span>'
 
 
-def _table(header, rows, empty="none found", fold: int = 25) -> str:
+#: rows a table of the report shows at most; the rest are named in the data files beside it,
+#: so the page stays readable in a browser at any crawl size (at 100k documents it was 300 MB)
+MAX_ROWS = 1000
+
+
+def _table(header, rows, empty="none found", fold: int = 25, rest: str = "provenance.json",
+           limit: int | None = None) -> str:
     """An HTML table; longer than ``fold`` rows, the rows after the first ``fold`` are folded
-    into a <details> (the table stays one table, with its header, when opened)."""
+    into a <details> (the table stays one table, with its header, when opened); longer than
+    ``limit`` (default :data:`MAX_ROWS`), the rows beyond it are left out with a line saying how
+    many and that ``rest`` (a data file beside the report) has them all.
+
+    Examples
+    --------
+    >>> html = _table(["a"], [["1"], ["2"], ["3"]], fold=1, limit=2, rest="x.json")
+    >>> html.count("<tr>"), "1 more row in" in html
+    (4, True)
+    """
     if not rows:
         return f'<p class="muted">{_e(empty)}</p>'
+    limit = MAX_ROWS if limit is None else limit
+    left = max(0, len(rows) - limit)
+    rows = rows[:limit]
     th = "".join(f"<th>{_e(h)}</th>" for h in header)
 
     def body(rs):
         return "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rs)
-    head = f"<table><thead><tr>{th}</tr></thead><tbody>{body(rows[:fold])}</tbody></table>"
-    if len(rows) <= fold:
-        return head
-    return (head + f'<details class="table"><summary>{len(rows) - fold} more rows</summary>'
-            f"<table><thead><tr>{th}</tr></thead><tbody>{body(rows[fold:])}</tbody></table></details>")
+    html = f"<table><thead><tr>{th}</tr></thead><tbody>{body(rows[:fold])}</tbody></table>"
+    if len(rows) > fold:
+        html += (f'<details class="table"><summary>{len(rows) - fold} more rows</summary>'
+                 f"<table><thead><tr>{th}</tr></thead><tbody>{body(rows[fold:])}</tbody></table></details>")
+    if left:
+        html += (f'<p class="muted">{left:,} more row{"s" if left > 1 else ""} in <code>{_e(rest)}</code> '
+                 f"(the report shows the first {limit:,})</p>")
+    return html
 
 
 def _why(key) -> str:
@@ -304,17 +325,19 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
                      f'<details><summary>picture</summary><img loading="lazy" src="{_e(pic)}" alt="{_e(pic)}" '
                      f'style="max-width:100%"></details>' if pic else '<span class="muted">no picture</span>'])
     out.append(_table(["title", "URL", "published", "language", "role", "why this role", "picture"], rows,
-                      "no seed document"))
+                      "no seed document", rest="provenance.json (documents) and documents.jsonl",
+                      limit=max(MAX_ROWS, max_pictures or 0)))   # every pictured document keeps its row
     seeds = {x for x, _ in documents}
     others = [r for u, r in sorted(roles.items()) if u not in seeds]
     if others:
         out.append("<h3>Other documents read (beyond the seeds)</h3>")
         out.append(_table(["URL", "role", "why this role"],
-                          [[_url(r.get("url")), _e(r.get("role")), _evidence(r.get("evidence"))] for r in others]))
+                          [[_url(r.get("url")), _e(r.get("role")), _evidence(r.get("evidence"))] for r in others],
+                          rest="provenance.json (documents)"))
 
     out.append('<h2 id="skipped">Skipped inputs</h2>')
     rows = [[f"<code>{_e(i.get('input'))}</code>", _e(i.get("reason")), _e(i.get("detail") or "")]
             for i in (manifest or {}).get("inputs") or [] if i.get("status") == "skipped"]
-    out.append(_table(["input", "reason", "detail"], rows, "every input was read"))
+    out.append(_table(["input", "reason", "detail"], rows, "every input was read", rest="manifest.json"))
     out.append("</body></html>\n")
     return "\n".join(out)

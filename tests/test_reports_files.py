@@ -168,3 +168,21 @@ def test_document_pictures_capped_with_note(tmp_path):
     assert ("3 seed documents, sorted by URL; pictures for 1 of them (at most 1 pictures per run, the first by URL). "
             "The 2 without one say “no picture”") in html
     assert html.count('<span class="muted">no picture</span>') == 2
+
+
+@pytest.mark.parametrize("limit, shown, note", [
+    (100, 3, None),                                              # small tables whole
+    (2, 2, "1 more row in <code>provenance.json (documents) and documents.jsonl</code>"),
+    (1, 1, "2 more rows in <code>provenance.json (documents) and documents.jsonl</code>"),
+])
+def test_report_tables_capped_with_pointer_to_data(tmp_path, monkeypatch, limit, shown, note):
+    from reports import html as report_html
+    monkeypatch.setattr(report_html, "MAX_ROWS", limit)
+    write_reports(tmp_path, make_graph(), make_provenance(), manifest=make_manifest(), max_pictures=0)
+    page = (tmp_path / "report.html").read_text("utf-8")
+    documents = page.split('<h2 id="documents">', 1)[1].split("<h2", 1)[0]
+    assert documents.count("<tr><td>") == shown
+    if note:
+        assert note in documents
+    else:
+        assert "more row" not in documents
