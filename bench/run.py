@@ -377,6 +377,9 @@ def main(argv=None) -> int:
     ap.add_argument("--phases", nargs="+", default=DEFAULT, choices=PHASES)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default=None, help="result file name (default: pages joined by '-')")
+    ap.add_argument("--plot", nargs="+", type=Path, metavar="JSON",
+                    help="draw result files of several runs in one picture (phases all of them measured); "
+                         "writes bench/results/NAME.png (default: the page counts joined by '-') and measures nothing")
     ap.add_argument("--child", choices=PHASES, help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -384,6 +387,14 @@ def main(argv=None) -> int:
     if args.child:
         sys.path.insert(0, str(ROOT))
         _child(args.child, args.data, args.work)
+        return 0
+    if args.plot:
+        rows = sorted((r for f in args.plot for r in json.loads(f.read_text("utf-8"))["sizes"]),
+                      key=lambda r: r["pages"])
+        phases = [ph for ph in PHASES if all(ph in r["phases"] for r in rows)]
+        path = HERE / "results" / f"{args.name or '-'.join(str(r['pages']) for r in rows)}.png"
+        _plot(rows, phases, path)
+        print(f"wrote {path}")
         return 0
     print(f"linkprov bench on {platform.machine()} with {os.cpu_count()} cores, Python {platform.python_version()}")
     rows = [bench_size(n, args.phases, args.seed) for n in args.pages]
@@ -414,20 +425,26 @@ def _plot(rows, phases, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     path.parent.mkdir(exist_ok=True)
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, (ax, mem) = plt.subplots(1, 2, figsize=(12, 5))
     xs = [r["pages"] for r in rows]
     for ph in phases:
         ax.plot(xs, [r["phases"][ph]["seconds"] for r in rows], marker="o", label=ph)
+        mem.plot(xs, [r["phases"][ph].get("peak_pss_mb") or r["phases"][ph]["peak_rss_mb"] for r in rows],
+                 marker="o", label=ph)
     if "crawl" in phases and len(xs) > 1:   # what linear growth would look like, from the first crawl point
         y0 = rows[0]["phases"]["crawl"]["seconds"]
         ax.plot(xs, [y0 * x / xs[0] for x in xs], ls=":", color="grey", label="linear (10x pages, 10x time)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("pages")
-    ax.set_ylabel("seconds")
-    ax.set_title("linkprov bench: time against pages (log-log)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9)   # beside the plot, over no line
+    mem.axhline(1024, ls="--", color="grey", lw=1)
+    mem.annotate("1 GB", (xs[0], 1024), textcoords="offset points", xytext=(2, 4), color="grey", fontsize=9)
+    for a, ylabel, title in ((ax, "seconds", "time against pages"),
+                             (mem, "MB (PSS: all processes, shared pages once)", "peak memory against pages")):
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_xlabel("pages")
+        a.set_ylabel(ylabel)
+        a.set_title(f"linkprov bench: {title} (log-log)")
+        a.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(2.25, 1), fontsize=9)   # beside both plots, over no line
     fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
 
