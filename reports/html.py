@@ -101,7 +101,7 @@ def _urls(urls, limit=12) -> str:
 MAX_ROWS = 1000
 
 
-def _table(header, rows, empty="none found", fold: int = 25, rest: str = "provenance.json",
+def _table(header, rows, empty="none found", fold: int = 25, rest: str = "the data files beside this page",
            limit: int | None = None) -> str:
     """An HTML table; longer than ``fold`` rows, the rows after the first ``fold`` are folded
     into a <details> (the table stays one table, with its header, when opened); longer than
@@ -249,7 +249,7 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
         rows = [[_url(m.get("mirror")), _url(m.get("original")), _num(m.get("confidence")), _evidence(m.get("evidence"))]
                 for m in P.get("mirrors") or [] if (m.get("mirror") in read) == keep]
         out.append(f"<h3>{_e(title)} ({len(rows)})</h3>")
-        out.append(_table(["mirror", "original", "confidence", "evidence (signals)"], rows, empty))
+        out.append(_table(["mirror", "original", "confidence", "evidence (signals)"], rows, empty, rest="provenance.json (mirrors)"))
 
     out.append('<h2 id="rules">Mirror rules learned</h2>' + _why("rules"))
     rows = []
@@ -263,17 +263,20 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
                      (f'<ul class="ev">{ex}</ul>' if ex else '<span class="muted">—</span>')
                      + (f'<p class="muted">{_e(r["note"])}</p>' if r.get("note") else "")])
     out.append(_table(["mirror URL pattern", "original URL pattern", "support", "confidence", "predicts",
-                       "examples / note"], rows, "no rule learned"))
+                       "examples / note"], rows, "no rule learned",
+                      rest="provenance.json (mirror_rules)"))
 
     out.append('<h2 id="hosts">Mirror hosts</h2>' + _why("hosts"))
     rows = [[_e(h.get("mirror")), _e(h.get("original")), _num(h.get("documents"))]
             for h in P.get("mirror_hosts") or [] if isinstance(h, dict)]
-    out.append(_table(["mirror entity", "original entity", "mirrored documents"], rows, "no host pair"))
+    out.append(_table(["mirror entity", "original entity", "mirrored documents"], rows, "no host pair",
+                      rest="provenance.json (mirror_hosts)"))
 
     out.append('<h2 id="sources">Sources named in the text</h2>' + _why("sources"))
     rows = [[_e(s.get("name")), _e(s.get("kind")), _e(s.get("entity") or "—"), _urls(s.get("documents")),
              _evidence(s.get("evidence"))] for s in P.get("sources") or []]
-    out.append(_table(["name", "kind", "entity", "documents", "evidence (the naming sentence)"], rows, "no source named"))
+    out.append(_table(["name", "kind", "entity", "documents", "evidence (the naming sentence)"], rows, "no source named",
+                      rest="provenance.json (sources)"))
 
     out.append('<h2 id="classes">Link classes</h2>' + _why("classes"))
     rows = [[_e(r["link_class"]), _num(r["occurrences"]), _num(r["targets"]), "<br>".join(_e(x) for x in r["entities"]),
@@ -285,17 +288,18 @@ def render_html(G, provenance: dict, manifest: dict | None, pictures: dict[str, 
     rows = [[_e(c.get("id")), _e(c.get("label")), "<br>".join(_e(x) for x in c.get("entities") or []),
              _num(c.get("pages")), _urls(c.get("links"), 8), _evidence(c.get("evidence"))]
             for c in P.get("promotional_clusters") or []]
-    out.append(_table(["id", "label", "entities", "pages", "links", "evidence"], rows, "no promotional cluster"))
+    out.append(_table(["id", "label", "entities", "pages", "links", "evidence"], rows, "no promotional cluster",
+                      rest="provenance.json (promotional_clusters)"))
 
     out.append('<h2 id="stories">Stories (the same event in several documents)</h2>' + _why("stories"))
     rows = [[_e(s.get("id")), _url(s.get("earliest")), _urls(s.get("documents")), _evidence(s.get("evidence"))]
             for s in P.get("stories") or []]
-    out.append(_table(["id", "earliest", "documents", "evidence"], rows, "no story"))
+    out.append(_table(["id", "earliest", "documents", "evidence"], rows, "no story", rest="provenance.json (stories)"))
 
     out.append('<h2 id="entities">Entities and their roles</h2>' + _why("entities"))
     rows = [[_e(x.get("entity")), _e(x.get("role")), _num(x.get("documents")), _evidence(x.get("evidence"))]
             for x in P.get("entities") or []]
-    out.append(_table(["entity", "role", "documents", "evidence"], rows, "no entity"))
+    out.append(_table(["entity", "role", "documents", "evidence"], rows, "no entity", rest="provenance.json (entities)"))
 
     out.append('<h2 id="documents">Seed documents</h2>')
     missing = sum(1 for _, pic in documents if not pic)

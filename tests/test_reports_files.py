@@ -186,3 +186,19 @@ def test_report_tables_capped_with_pointer_to_data(tmp_path, monkeypatch, limit,
         assert note in documents
     else:
         assert "more row" not in documents
+
+
+def test_capped_tables_name_their_key_in_provenance_json(tmp_path, monkeypatch):
+    from reports import html as report_html
+    monkeypatch.setattr(report_html, "MAX_ROWS", 1)
+    prov = make_provenance()
+    write_reports(tmp_path, make_graph(), prov, manifest=make_manifest(), max_pictures=0)
+    page = (tmp_path / "report.html").read_text("utf-8")
+    named = {}
+    for section, key in (("mirrors", "mirrors"), ("sources", "sources"), ("stories", "stories"),
+                         ("entities", "entities"), ("clusters", "promotional_clusters")):
+        part = page.split(f'<h2 id="{section}">', 1)[1].split("<h2", 1)[0]
+        named[key] = f"in <code>provenance.json ({key})</code>" in part
+    expected = {key: len(prov.get(key) or []) > 1 for key in named}
+    expected["mirrors"] = len(prov["mirrors"]) > 1     # read mirrors and rule-predicted ones share the key
+    assert named == expected and any(named.values())
