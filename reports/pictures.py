@@ -291,14 +291,19 @@ def provenance_map(G, provenance: dict, *, max_rows: int = 14) -> bytes:
             ax.text(xs[col], rows - 0.5 + 0.2, title, ha="center", va="bottom", fontsize=11, weight="bold")
         if not mid_w:
             ax.text(0, rows / 2 - 0.5, "no documents", ha="center", va="center", fontsize=14, color="#777777")
-        nm, nc = len(provenance.get("mirrors") or []), len(data["clusters"])
+        nc = len(data["clusters"])
+        mirror_urls = {m.get("mirror") for m in provenance.get("mirrors") or [] if m.get("mirror")}
+        n_read = sum(1 for u in mirror_urls if u in G and G.nodes[u].get("kind") == "document")
+        n_predicted = len(mirror_urls) - n_read
         fig.suptitle("Provenance map: who mirrors whom, and what their pages promote", fontsize=14,
                      weight="bold", y=0.985)
         def n_(k, word):
-            return f"{k} {word}" + ("" if k == 1 else ("es" if word.endswith("s") else "s"))
+            return f"{k:,} {word}" + ("" if k == 1 else ("es" if word.endswith("s") else "s"))
         fig.text(0.5, 1 - 0.5 / height, f"{n_(sum(data['docs'].values()), 'document')} of "
                  f"{n_(len(data['docs']), 'entity').replace('entitys', 'entities')} · "
-                 f"{n_(nm, 'mirrored document')} → {n_(len(data['mirrored']), 'original entity').replace('entitys', 'entities')} · "
+                 f"{n_(n_read, 'mirror')} read"
+                 + (f" (+ {n_(n_predicted, 'linked URL')} a mirror rule predicts)" if n_predicted else "")
+                 + f" → {n_(len(data['mirrored']), 'original entity').replace('entitys', 'entities')} · "
                  f"{n_(nc, 'promotional cluster')}", ha="center", va="top", fontsize=10, color="#444444")
         handles = [Patch(fc=ROLE_COLORS[r], ec="#333333", label=f"role: {r}") for r in ("mirror", "original", "unknown")]
         handles.append(Line2D([], [], color="#444444", lw=2, label="mirror → original"))
