@@ -323,22 +323,20 @@ class _TextSink:
     """A writer of one XML file that joins strings and encodes them in blocks (faster than
     an element tree per node or edge, which is what dominated writing a large graph)."""
 
-    _FLUSH = 1 << 16
+    _PARTS = 4096   # strings joined and written at a time
 
     def __init__(self, fh):
-        self._fh, self._buf, self._n = fh, [], 0
+        self._fh, self._buf = fh, []
 
     def _put(self, s: str):
         self._buf.append(s)
-        self._n += 1
-        if self._n >= 4096:
+        if len(self._buf) >= self._PARTS:
             self._flush()
 
     def _flush(self):
         if self._buf:
             self._fh.write("".join(self._buf).encode("utf-8"))
             self._buf.clear()
-        self._n = 0
 
 
 class GraphMLSink(_TextSink):
@@ -440,7 +438,6 @@ class GEXFSink(_TextSink):
 
     def __init__(self, fh, X: GraphExport):
         super().__init__(fh)
-        self._X = X
         xml_type = _types(GEXF)
         w = GEXFWriter.__new__(GEXFWriter)
         w.set_version("1.2draft")

@@ -479,7 +479,7 @@ def document_pictures(G, provenance: dict, urls, *, context: DocContext | None =
     ctx = context or DocContext(G, provenance)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     workers = min(workers, len(urls))
-    done = 0
+    done, frozen = 0, False
     prev, _JOB = _JOB, (G, provenance, ctx)
     try:
         if workers > 1:
@@ -488,6 +488,7 @@ def document_pictures(G, provenance: dict, urls, *, context: DocContext | None =
             # objects alive now move out of the collector's reach, so a worker's collections
             # do not write to (and so copy) every page of G it shares with this process
             gc.freeze()
+            frozen = True
             try:
                 pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
             except (ValueError, OSError) as exc:
@@ -508,7 +509,8 @@ def document_pictures(G, provenance: dict, urls, *, context: DocContext | None =
             yield _draw_one(url)
     finally:
         _JOB = prev
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
 
 
 def _document_figure(G, provenance: dict, url: str, context: DocContext | None = None) -> Figure:
