@@ -21,7 +21,6 @@ from graph.mirrors import find_mirrors
 from graph.records import load_records
 from graph.roles import document_roles, entity_roles
 from graph.sources import find_sources, publisher_entities
-from graph.text import boilerplate_lines
 
 __all__ = ["analyze", "analyze_records", "fallback_link_classes"]
 
@@ -153,7 +152,7 @@ def _forked_child(conn, fn, args) -> None:
 
 
 def _mirrors_and_sources(documents: list[dict], links: list[dict]) -> tuple[dict, list]:
-    found = find_mirrors(documents, links, publisher_entities(), boilerplate_lines(documents))
+    found = find_mirrors(documents, links, publisher_entities())   # boilerplate: near_duplicates finds it
     return found, find_sources(documents, found["mirrors"], found["publishers"])
 
 

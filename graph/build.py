@@ -86,7 +86,12 @@ def add_url(G: nx.MultiDiGraph, url: str, kind: str = "url", **attrs) -> None:
                 _edge(G, url, f"entity:{ent}", "part_of")
 
 
-def _pick_class(counter: Counter) -> str:
+def _anchor(link: dict) -> str:
+    """The text a link shows (anchor, else image alt, else title), at most 200 characters."""
+    return (link.get("anchor_text") or link.get("alt") or link.get("title") or "").strip()[:200]
+
+
+def _pick_class(counter: dict) -> str:
     best = max(counter.values())
     return next(c for c in CLASS_PRIORITY + tuple(sorted(counter)) if counter.get(c) == best)
 
@@ -155,24 +160,29 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
         if pair[1] not in G:
             idx = pairs[pair]
             add_url(G, pair[1], flags=flags_of((idx,) if type(idx) is int else idx))
-    shared = {}.setdefault      # one str per distinct JSON value (most repeat: class counts, template anchors)
+    # the JSON attribute values repeat (class counts, template anchors): each distinct one
+    # is encoded once and shared by the edges that carry it
+    class_json: dict = {}       # sorted (class, count) items -> (link_class, classes JSON)
+    anchor_json: dict = {}      # sorted anchor texts -> JSON
     for pair in order:
         idx = pairs[pair]
-        counts: Counter = Counter()
-        anchors = set()
-        for i in ((idx,) if type(idx) is int else idx):
-            counts[classes[i]] += 1
-            link = links[i]
-            text = (link.get("anchor_text") or link.get("alt") or link.get("title") or "").strip()
-            if text:
-                anchors.add(text[:200])
-        attrs = {"link_class": _pick_class(counts), "count": sum(counts.values()),
-                 "classes": _js(dict(sorted(counts.items())))}
+        if type(idx) is int:    # most pairs: one link
+            counts = ((classes[idx], 1),)
+            texts = (_anchor(links[idx]),)
+        else:
+            counts = tuple(sorted(Counter(classes[i] for i in idx).items()))
+            texts = {_anchor(links[i]) for i in idx}
+        picked = class_json.get(counts)
+        if picked is None:
+            picked = class_json[counts] = (_pick_class(dict(counts)), _js(dict(counts)))
+        attrs = {"link_class": picked[0], "count": len(idx) if type(idx) is list else 1,
+                 "classes": picked[1]}
+        anchors = tuple(sorted(t for t in texts if t)[:20])
         if anchors:
-            attrs["anchor_texts"] = _js(sorted(anchors)[:20])
-        attrs["classes"] = shared(attrs["classes"], attrs["classes"])
-        if anchors:
-            attrs["anchor_texts"] = shared(attrs["anchor_texts"], attrs["anchor_texts"])
+            js = anchor_json.get(anchors)
+            if js is None:
+                js = anchor_json[anchors] = _js(list(anchors))
+            attrs["anchor_texts"] = js
         _edge(G, pair[0], pair[1], "links_to", **attrs)
     return G
 

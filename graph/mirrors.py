@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of
-from graph.text import NUM_PERM, boilerplate_lines, content_text, fold, minhash, normalize_text, shingles  # noqa: F401
+from graph.text import NUM_PERM, boilerplate_lines, content_text, fold, minhash, normalize_lines, normalize_text, shingles  # noqa: F401
 
 __all__ = [
     "MirrorRule",
@@ -100,7 +100,7 @@ def _statements(line: str) -> list[tuple[str, str]]:
     return out
 
 
-def _link_index(links: list[dict]) -> dict[str, dict[str, str]]:
+def _link_index(links) -> dict[str, dict[str, str]]:
     index: dict[str, dict[str, str]] = defaultdict(dict)
     for link in links:
         target = link.get("target")
@@ -153,7 +153,6 @@ def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict]
     [('https://m.org/a', 'https://o.com/a.htm', ['original_link', 'statement'])]
     """
     kinds = config()["attribution_kinds"]
-    index = _link_index(links)
     urls = {d["url"] for d in documents}
     found: dict[tuple[str, str], list[dict]] = defaultdict(list)
     publishers: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -183,17 +182,25 @@ def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict]
             add(src, target, _ev("original_link", f"{text} -> {shown}".strip()))
         elif link.get("marker_kind") == "source":
             add(src, target, _ev("source_link", f"{link.get('marker') or 'source'} -> {shown}"))
+    # URLs stated in attributions and text lines, resolved through the links of their own
+    # document (its href as written -> target): only the documents stating one are indexed
+    stated: dict[str, list[tuple[str, dict]]] = {}
     for doc in documents:
-        url = doc["url"]
-        per = index.get(url, {})
+        items = []
         for att in doc.get("attributions") or []:
             if not isinstance(att, dict) or not att.get("url") or att.get("kind") not in kinds:
                 continue
-            target = _resolve(per, att["url"])
-            add(url, target, _ev(kinds[att["kind"]], (att.get("text") or att["url"]).strip()[:300]))
+            items.append((att["url"], _ev(kinds[att["kind"]], (att.get("text") or att["url"]).strip()[:300])))
         for line in (doc.get("text") or "").splitlines():
-            for _marker, stated in _statements(line):
-                add(url, _resolve(per, stated), _ev("statement", line.strip()[:300]))
+            for _marker, url in _statements(line):
+                items.append((url, _ev("statement", line.strip()[:300])))
+        if items:
+            stated.setdefault(doc["url"], []).extend(items)
+    index = _link_index(lk for lk in links if lk.get("source") in stated)
+    for url, items in stated.items():
+        per = index.get(url, {})
+        for raw, ev in items:
+            add(url, _resolve(per, raw), ev)
     pairs = [
         {"mirror": m, "original": o, "evidence": _dedup(evs)} for (m, o), evs in sorted(found.items())
     ]
@@ -523,16 +530,19 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
 
     cfg = config()
     threshold = cfg["near_duplicate_threshold"] if threshold is None else threshold
+    documents = sorted(documents, key=lambda d: d["url"])
+    lines = [normalize_lines(doc.get("text")) for doc in documents]     # folded once, used twice
     if boilerplate is None:
-        boilerplate = boilerplate_lines(documents)
+        boilerplate = boilerplate_lines(documents, lines=lines)
     k = cfg["shingle_k"]
     # Memory: a document keeps its normalized text (a few KB) and its MinHash, never its
     # shingle set (tens of times larger); sets are rebuilt for the few candidate pairs.
     texts: dict[str, str] = {}
     lsh = MinHashLSH(threshold=max(0.1, threshold * 0.8), num_perm=NUM_PERM)
     hashes = {}
-    for doc in sorted(documents, key=lambda d: d["url"]):
-        text = content_text(doc.get("text"), boilerplate)
+    for n, doc in enumerate(documents):
+        text = content_text(None, boilerplate, lines=lines[n])
+        lines[n] = None
         sh = shingles(text, k)
         if len(sh) >= cfg["min_shingles"]:
             texts[doc["url"]] = text

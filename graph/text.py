@@ -83,14 +83,20 @@ def normalize_lines(text: str | None) -> list[str]:
     >>> normalize_lines("甲 乙\\n\\n  ＡＢ  ")
     ['甲 乙', 'ab']
     """
-    return [n for n in (normalize_text(line) for line in (text or "").splitlines()) if n]
+    if not text:
+        return []
+    # the whole text folded at once (one OpenCC call, not one per line: neither NFKC nor
+    # OpenCC's phrase matching crosses a line break), then each line lower-cased and spaced
+    text = _t2s().convert(unicodedata.normalize("NFKC", text))
+    return [n for n in (_WS.sub(" ", line.lower()).strip() for line in text.splitlines()) if n]
 
 
 def _group_of(url: str) -> str:
     return entity_of(url) or host_of(url) or ""
 
 
-def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: float = 0.3) -> set[str]:
+def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: float = 0.3,
+                      lines: list[list[str]] | None = None) -> set[str]:
     """Normalized lines that recur across many documents of one entity (site template).
 
     A line is boilerplate when, within one entity (see ``graph.entities.entity_of``), it
@@ -106,6 +112,9 @@ def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: f
         Minimum number of distinct-title documents a line must occur in.
     min_share : float
         Minimum share of the entity's documents a line must occur in.
+    lines : list of list of str, optional
+        Each document's ``normalize_lines`` of its text, in the order of ``documents``
+        (computed if None; a caller that needs them again passes them).
 
     Returns
     -------
@@ -119,38 +128,44 @@ def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: f
     >>> sorted(boilerplate_lines(docs))
     ['home | news']
     """
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for doc in documents:
-        groups[_group_of(doc.get("url") or "")].append(doc)
+    groups: dict[str, list[int]] = defaultdict(list)
+    documents = list(documents)
+    for k, doc in enumerate(documents):
+        groups[_group_of(doc.get("url") or "")].append(k)
     result: set[str] = set()
-    for docs in groups.values():
-        if len(docs) < min_docs:
+    for members in groups.values():
+        if len(members) < min_docs:
             continue
         first: dict[str, str] = {}          # line -> title of its first document
         titles: dict[str, set[str]] = {}    # line -> its titles, once it has a second one
         counts: dict[str, int] = defaultdict(int)
-        for doc in docs:
+        for k in members:
+            doc = documents[k]
             title = normalize_text(doc.get("title")) or doc.get("url") or ""
-            for line in set(normalize_lines(doc.get("text"))):
+            for line in set(normalize_lines(doc.get("text")) if lines is None else lines[k]):
                 counts[line] += 1
                 seen = first.setdefault(line, title)
                 if seen != title:
                     titles.setdefault(line, {seen}).add(title)
-        need = max(min_docs, min_share * len(docs))
+        need = max(min_docs, min_share * len(members))
         result.update(line for line, n in counts.items()
                       if n >= need and (len(titles[line]) if line in titles else 1) >= min_docs)
     return result
 
 
-def content_text(text: str | None, boilerplate: set[str] | frozenset = frozenset()) -> str:
-    """Normalized text without boilerplate lines, lines joined by newlines.
+def content_text(text: str | None, boilerplate: set[str] | frozenset = frozenset(),
+                 lines: list[str] | None = None) -> str:
+    """Normalized text without boilerplate lines, lines joined by newlines (``lines``:
+    the ``normalize_lines`` of ``text`` when the caller has them already).
 
     Examples
     --------
     >>> content_text("Home | News\\nA story.", {"home | news"})
     'a story.'
     """
-    return "\n".join(line for line in normalize_lines(text) if line not in boilerplate)
+    if lines is None:
+        lines = normalize_lines(text)
+    return "\n".join(line for line in lines if line not in boilerplate)
 
 
 def shingles(text: str, k: int = 5) -> set[str]:
@@ -191,5 +206,5 @@ def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
         perms = _PERMUTATIONS[num_perm] = (proto.permutations, proto.scheme)
     m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32,  # C-speed, deterministic 32-bit hash
                 permutations=perms[0], scheme=perms[1])
-    m.update_batch([s.encode("utf-8") for s in sorted(items)])
+    m.update_batch([s.encode("utf-8") for s in items])   # a minimum: the same in any order
     return m
