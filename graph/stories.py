@@ -259,10 +259,18 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
         o = dates[k].toordinal()
         return bisect_right(dated, o + MAX_DAYS) - bisect_left(dated, o - MAX_DAYS) - 1 + undated
 
+    titles: dict[int, str] = {}
+
+    def series(k: int) -> str:     # a document is in many candidate pairs: its title folded once
+        t = titles.get(k)
+        if t is None:
+            t = titles[k] = _series(documents[k].get("title"))
+        return t
+
     for (i, j), n in sorted(candidates.items()):
         if n < 2 or (i, j) in pairs:
             continue
-        ti, tj = _series(documents[i].get("title")), _series(documents[j].get("title"))
+        ti, tj = series(i), series(j)
         if ti and ti == tj:
             continue   # issues of one recurring column
         score = _overlap(sets[i], sets[j], idf)

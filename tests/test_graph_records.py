@@ -73,6 +73,24 @@ def test_read_jsonl_gives_what_json_loads_gives(tmp_path, records):
     assert [json.dumps(r) for r in got] == [json.dumps(r) for r in records]
 
 
+@pytest.mark.parametrize("line", [
+    '{"source": "s", "x": NaN, "y": Infinity}',                 # orjson refuses NaN / Infinity
+    '{"source": "s", "href": "https://a.org/\\ud800"}',          # a lone surrogate escape
+    '{"source": "s", "size": 123456789012345678901234567890}',  # beyond 64 bits: orjson gives a float
+    '{"source": "s", "size": 18446744073709551615, "n": -9223372036854775808}',
+    '{"source": "s", "x": 1e400}',
+    '{"source": "s", "source": "t"}',                           # a repeated key: the last one
+    '{"source": "s", "text": "\u202e\u4e2d\\u00e9"}',
+])
+def test_read_jsonl_reads_lines_as_json_loads_does(tmp_path, line):
+    from graph.records import read_jsonl
+    path = tmp_path / "links.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    got, problems = read_jsonl(path, required=("source",))
+    assert problems == []
+    assert repr(got) == repr([json.loads(line)])        # repr: nan == nan, int is not float
+
+
 def test_read_jsonl_records_stay_plain_dicts(tmp_path):
     from graph.records import read_jsonl
     path = tmp_path / "links.jsonl"
