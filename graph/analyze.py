@@ -16,10 +16,10 @@ import networkx as nx
 
 from graph import promo
 from graph import stories as stories_mod
-from graph.build import add_clusters, add_mirrors, add_sources, build_graph, set_roles
+from graph.build import add_clusters, add_mirrors, add_sources, graph_of, link_edges, set_roles
 from graph.mirrors import find_mirrors
 from graph.records import load_records
-from graph.roles import document_roles, entity_roles
+from graph.roles import class_counts, document_roles, entity_roles
 from graph.sources import find_sources, publisher_entities
 
 __all__ = ["analyze", "analyze_records", "fallback_link_classes"]
@@ -97,10 +97,12 @@ class _Forked:
     :meth:`result` waits for it. The child sees the caller's data as it was at the fork
     (nothing is copied or pickled on the way in) and sends back only the result. Without
     ``fork``, or when the child fails (an error, killed, out of memory), the call runs in this
-    process instead: the same function on the same data gives the same result."""
+    process instead: the same function on the same data gives the same result (``again()``
+    gives that data anew when this process has released it meanwhile)."""
 
-    def __init__(self, name: str, fn, *args, fork: bool = True):
+    def __init__(self, name: str, fn, *args, fork: bool = True, again=None):
         self.name, self.fn, self.args = name, fn, args
+        self.again = again      # gives the arguments anew, if this process has released them
         self.proc = self.conn = None
         self.value, self.done = None, False
         if not fork:    # in this process, now (steps keep their order)
@@ -135,7 +137,7 @@ class _Forked:
                 self.conn.close()
                 self.proc.join()
                 self.proc = None
-        return self.fn(*self.args)
+        return self.fn(*(self.again() if self.again is not None else self.args))
 
 
 def _forked_child(conn, fn, args) -> None:
@@ -153,6 +155,9 @@ def _forked_child(conn, fn, args) -> None:
 
 def _mirrors_and_sources(documents: list[dict], links: list[dict]) -> tuple[dict, list]:
     found = find_mirrors(documents, links, publisher_entities())   # boilerplate: near_duplicates finds it
+    # only what the analysis reads goes back (from a forked step, through a pipe): not the
+    # near-duplicate pairs or the rule objects, which hold every pair they were learned from
+    found = {k: found[k] for k in ("mirrors", "mirror_rules", "host_pairs", "publishers")}
     return found, find_sources(documents, found["mirrors"], found["publishers"])
 
 
@@ -179,14 +184,23 @@ def analyze_records(documents: list[dict], links: list[dict], manifest: dict | N
     >>> [(e["entity"], e["role"]) for e in p["entities"]]
     [('ex.com', 'original'), ('github.com/o', 'mirror')]
     """
+    with _long_lived():
+        return _analyze(documents, links, progress, _forks(documents, workers))
+
+
+def _forks(documents: list[dict], workers: int | None) -> bool:
+    """Whether steps go to forked processes: ``workers`` > 1 (default: the number of
+    cores, from ``FORK_MIN_DOCUMENTS`` documents on)."""
     if workers is None:
         workers = (os.cpu_count() or 1) if len(documents) >= FORK_MIN_DOCUMENTS else 1
-    with _long_lived():
-        return _analyze(documents, links, progress, workers > 1)
+    return workers > 1
 
 
-def _analyze(documents: list[dict], links: list[dict], progress: bool,
-             fork: bool) -> tuple[nx.MultiDiGraph, dict]:
+def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: bool,
+             reload=None) -> tuple[nx.MultiDiGraph, dict]:
+    """The analysis. With ``reload`` (a function giving the records anew), ``links`` belongs
+    to the analysis: it is emptied once the link edges are aggregated, so the link records
+    (most of the memory read) are freed before the graph is built."""
     from tqdm import tqdm
 
     steps = ["link classes", "mirrors", "sources", "promotional clusters", "stories", "roles", "graph"]
@@ -198,7 +212,8 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool,
         gc.freeze()     # what each step keeps lives to the end: out of the collector's way
 
     # independent steps go to forked processes first (they read the records as they are now)
-    side = _Forked("mirrors", _mirrors_and_sources, documents, links, fork=fork)
+    side = _Forked("mirrors", _mirrors_and_sources, documents, links, fork=fork,
+                   again=None if reload is None else lambda: reload()[:2])
     told = _Forked("stories", _stories, documents, fork=fork)
     classes = _step("link classes", promo.link_classes, None, documents, links)
     if not classes or len(classes) != len(links):
@@ -206,7 +221,12 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool,
     done("link classes")
     clusters = _step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
     done("promotional clusters")
-    G = build_graph(documents, links, classes)
+    edges = link_edges(documents, links, classes)
+    counts = class_counts(links, classes)
+    if reload is not None:
+        links.clear()       # the records are ours: freed before the graph takes their place
+    G = graph_of(documents, edges)
+    del edges
     found, sources = side.result()
     mirrors = found["mirrors"]
     done("mirrors")
@@ -216,7 +236,8 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool,
     add_mirrors(G, mirrors)
     add_sources(G, sources)
     add_clusters(G, clusters)
-    doc_roles = document_roles(documents, links, classes, mirrors)
+    doc_roles = document_roles(documents, None, None, mirrors, counts=counts)
+    del counts
     entity_names = sorted({name for node, name in G.nodes(data="name") if node.startswith("entity:")})
     entities = entity_roles(entity_names, documents, doc_roles, mirrors, found["host_pairs"], clusters)
     done("roles")
@@ -239,6 +260,11 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool,
 def analyze(out_dir: str | Path, progress: bool = False,
             workers: int | None = None) -> tuple[nx.MultiDiGraph, dict]:
     """Analyze the crawl records of ``out_dir``.
+
+    The records read here belong to the analysis: the link records, most of the memory
+    read, are freed once their edges are aggregated, before the graph is built (a step
+    that has to run again in this process reads them again). ``analyze_records`` leaves
+    the caller's lists as they are.
 
     Parameters
     ----------
@@ -275,4 +301,9 @@ def analyze(out_dir: str | Path, progress: bool = False,
     ('document', [])
     """
     documents, links, manifest = load_records(out_dir)
-    return analyze_records(documents, links, manifest, progress=progress, workers=workers)
+
+    def reload():
+        return load_records(out_dir)
+
+    with _long_lived():     # the records loaded here are the analysis's own: it frees them early
+        return _analyze(documents, links, progress, _forks(documents, workers), reload=reload)

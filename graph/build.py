@@ -15,7 +15,7 @@ import networkx as nx
 
 from graph.entities import entity_of, host_of
 
-__all__ = ["build_graph", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
+__all__ = ["build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
 
 #: tie-break when one link target is reached by links of several classes
 CLASS_PRIORITY = ("original", "self", "share", "promotional", "media", "navigation", "content")
@@ -96,6 +96,81 @@ def _pick_class(counter: dict) -> str:
     return next(c for c in CLASS_PRIORITY + tuple(sorted(counter)) if counter.get(c) == best)
 
 
+def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> dict[tuple[str, str], tuple]:
+    """The ``links_to`` edges of a crawl, aggregated from its link records: one per
+    (document, target), holding no reference to the records (the analysis releases them
+    before it builds the graph).
+
+    Parameters
+    ----------
+    documents, links : list of dict
+        Crawl records; links without a ``target`` (fragments, ``mailto:``...) or from a
+        URL that is no document are left out.
+    classes : list of str
+        One ``link_class`` per link, in the order of ``links``.
+
+    Returns
+    -------
+    dict
+        ``(document, target) -> (link_class, count, classes, anchor_texts, flags)``:
+        the most common class of the pair's links (ties by ``CLASS_PRIORITY``), their
+        number, ``{class: count}`` and up to 20 distinct anchor texts (JSON strings; None
+        without anchors), the URL flags of its links (a tuple, or None). Equal values are
+        one shared tuple.
+
+    Examples
+    --------
+    >>> docs = [{"url": "https://a.org/1"}]
+    >>> links = [{"source": "https://a.org/1", "target": "https://b.org/x", "anchor_text": "x"},
+    ...          {"source": "https://a.org/1", "target": "https://b.org/x", "anchor_text": "X"},
+    ...          {"source": "https://a.org/1", "target": None, "anchor_text": "top"}]
+    >>> link_edges(docs, links, ["content", "promotional", "self"])
+    {('https://a.org/1', 'https://b.org/x'): ('promotional', 2, '{"content": 1, "promotional": 1}', '["X", "x"]', None)}
+    """
+    urls = {d["url"] for d in documents}
+    # (document, target) -> the link indices reaching it (an int when one: most pairs)
+    pairs: dict[tuple[str, str], int | list[int] | tuple] = {}
+    for i, link in enumerate(links):
+        src, target = link.get("source"), link.get("target")
+        if not src or not target or src not in urls:
+            continue
+        seen = pairs.setdefault((src, target), i)
+        if seen != i:
+            if type(seen) is int:
+                pairs[(src, target)] = [seen, i]
+            else:
+                seen.append(i)
+    # the JSON values repeat (class counts, template anchors): each distinct one is encoded
+    # once, and each distinct edge value is one tuple
+    class_json: dict = {}       # sorted (class, count) items -> (link_class, classes JSON)
+    anchor_json: dict = {}      # sorted anchor texts -> JSON
+    share = {}.setdefault
+    for pair, idx in pairs.items():     # each index list becomes the edge's values
+        idx = (idx,) if type(idx) is int else idx
+        flags = None
+        for i in idx:
+            if links[i].get("flags"):
+                flags = tuple(links[i]["flags"])
+        if len(idx) == 1:       # most pairs: one link
+            counts = ((classes[idx[0]], 1),)
+            texts = (_anchor(links[idx[0]]),)
+        else:
+            counts = tuple(sorted(Counter(classes[i] for i in idx).items()))
+            texts = {_anchor(links[i]) for i in idx}
+        picked = class_json.get(counts)
+        if picked is None:
+            picked = class_json[counts] = (_pick_class(dict(counts)), _js(dict(counts)))
+        anchors = tuple(sorted(t for t in texts if t)[:20])
+        js = None
+        if anchors:
+            js = anchor_json.get(anchors)
+            if js is None:
+                js = anchor_json[anchors] = _js(list(anchors))
+        value = (picked[0], len(idx), picked[1], js, flags)
+        pairs[pair] = share(value, value)
+    return pairs
+
+
 def build_graph(documents: list[dict], links: list[dict], classes: list[str]) -> nx.MultiDiGraph:
     """Documents, URLs, hosts and entities with ``links_to``, ``on_host`` and ``part_of``.
 
@@ -111,7 +186,7 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
     networkx.MultiDiGraph
         One ``links_to`` edge per (document, target) with ``link_class`` (the most common
         class of its occurrences; ties by ``CLASS_PRIORITY``), ``count``, ``classes`` and
-        ``anchor_texts`` (JSON).
+        ``anchor_texts`` (JSON); see :func:`link_edges` and :func:`graph_of`.
 
     Examples
     --------
@@ -126,64 +201,37 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
     >>> sorted(k for _, k in G.nodes(data="kind"))
     ['document', 'entity', 'entity', 'host', 'host', 'url']
     """
+    return graph_of(documents, link_edges(documents, links, classes))
+
+
+def graph_of(documents: list[dict], edges: dict[tuple[str, str], tuple]) -> nx.MultiDiGraph:
+    """The graph of :func:`build_graph` from documents and their :func:`link_edges`.
+
+    Examples
+    --------
+    >>> G = graph_of([{"url": "https://a.org/1"}],
+    ...              {("https://a.org/1", "https://b.org/x"): ("content", 1, '{"content": 1}', None, ("idn",))})
+    >>> G.nodes["https://b.org/x"]["flags"], G.number_of_edges("https://a.org/1", "https://b.org/x")
+    ('["idn"]', 1)
+    """
     G = nx.MultiDiGraph()
-    urls = set()
     for doc in sorted(documents, key=lambda d: d["url"]):
         attrs = {k: doc.get(k) for k in ("title", "published", "content_type", "url_source", "depth")}
         attrs["flags"] = doc.get("flags") or None      # "homograph", "idn": a warning about the host
         attrs["language"] = doc.get("language") or None
         G.add_node(doc["url"], kind="document")
         add_url(G, doc["url"], "document", **attrs)
-        urls.add(doc["url"])
-    # (document, target) -> the link indices reaching it (an int when one: most pairs)
-    pairs: dict[tuple[str, str], int | list[int]] = {}
-    for i, link in enumerate(links):
-        src, target = link.get("source"), link.get("target")
-        if not src or not target or src not in urls:
-            continue
-        seen = pairs.setdefault((src, target), i)
-        if seen != i:
-            if type(seen) is int:
-                pairs[(src, target)] = [seen, i]
-            else:
-                seen.append(i)
-    order = sorted(pairs)
-
-    def flags_of(idx) -> list | None:
-        found = None
-        for i in idx:
-            if links[i].get("flags"):
-                found = links[i]["flags"]
-        return found
-
+    order = sorted(edges)
     for pair in order:
         if pair[1] not in G:
-            idx = pairs[pair]
-            add_url(G, pair[1], flags=flags_of((idx,) if type(idx) is int else idx))
-    # the JSON attribute values repeat (class counts, template anchors): each distinct one
-    # is encoded once and shared by the edges that carry it
-    class_json: dict = {}       # sorted (class, count) items -> (link_class, classes JSON)
-    anchor_json: dict = {}      # sorted anchor texts -> JSON
+            add_url(G, pair[1], flags=edges[pair][4])
     for pair in order:
-        idx = pairs[pair]
-        if type(idx) is int:    # most pairs: one link
-            counts = ((classes[idx], 1),)
-            texts = (_anchor(links[idx]),)
+        link_class, count, classes, anchors, _ = edges[pair]
+        if anchors is None:
+            _edge(G, pair[0], pair[1], "links_to", link_class=link_class, count=count, classes=classes)
         else:
-            counts = tuple(sorted(Counter(classes[i] for i in idx).items()))
-            texts = {_anchor(links[i]) for i in idx}
-        picked = class_json.get(counts)
-        if picked is None:
-            picked = class_json[counts] = (_pick_class(dict(counts)), _js(dict(counts)))
-        attrs = {"link_class": picked[0], "count": len(idx) if type(idx) is list else 1,
-                 "classes": picked[1]}
-        anchors = tuple(sorted(t for t in texts if t)[:20])
-        if anchors:
-            js = anchor_json.get(anchors)
-            if js is None:
-                js = anchor_json[anchors] = _js(list(anchors))
-            attrs["anchor_texts"] = js
-        _edge(G, pair[0], pair[1], "links_to", **attrs)
+            _edge(G, pair[0], pair[1], "links_to", link_class=link_class, count=count, classes=classes,
+                  anchor_texts=anchors)
     return G
 
 

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 
 from graph.entities import entity_of
 
-__all__ = ["document_roles", "entity_roles", "MIN_CONFIDENCE"]
+__all__ = ["class_counts", "document_roles", "entity_roles", "MIN_CONFIDENCE"]
 
 #: mirror verdicts below this confidence do not set roles
 MIN_CONFIDENCE = 0.5
@@ -19,9 +19,25 @@ MIN_CONFIDENCE = 0.5
 PROMO_SHARE, PROMO_MIN = 0.5, 3
 
 
-def document_roles(documents: list[dict], links: list[dict], classes: list[str],
-                   mirrors: list[dict]) -> dict[str, dict]:
-    """Role of every document.
+def class_counts(links: list[dict], classes: list[str]) -> dict[str, Counter]:
+    """Per source URL, how many of its links (those with a target) are of each class.
+
+    Examples
+    --------
+    >>> class_counts([{"source": "a", "target": "b"}, {"source": "a", "target": None}], ["content", "self"])
+    {'a': Counter({'content': 1})}
+    """
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for link, cls in zip(links, classes):
+        if link.get("target"):
+            counts[link.get("source")][cls] += 1
+    return dict(counts)
+
+
+def document_roles(documents: list[dict], links: list[dict] | None, classes: list[str] | None,
+                   mirrors: list[dict], counts: dict[str, Counter] | None = None) -> dict[str, dict]:
+    """Role of every document (``counts``: :func:`class_counts` of ``links`` and
+    ``classes``, when the caller has them; then those two are not read).
 
     Returns
     -------
@@ -43,10 +59,8 @@ def document_roles(documents: list[dict], links: list[dict], classes: list[str],
         if m.get("confidence", 0) >= MIN_CONFIDENCE:
             as_mirror[m["mirror"]].append(m)
             as_original[m["original"]].append(m)
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for link, cls in zip(links, classes):
-        if link.get("target"):
-            counts[link.get("source")][cls] += 1
+    if counts is None:
+        counts = class_counts(links, classes)
     out = {}
     for doc in documents:
         url = doc["url"]

@@ -87,14 +87,16 @@ def story_terms(text: str) -> Counter:
 
 
 def salient_terms(texts: list[str]) -> tuple[list[dict[str, int]], dict[str, float]]:
-    """Per text, its salient terms (terms it repeats) with their counts, and the smoothed IDF of every term
-    over ``texts``: ``log((1 + n) / (1 + df)) + 1``.
+    """Per text, its salient terms (terms it repeats) with their counts, and the smoothed
+    IDF over ``texts`` of each salient term: ``log((1 + n) / (1 + df)) + 1`` (terms no text
+    repeats are counted in ``df`` but get no IDF entry: most terms of a collection are such
+    one-offs, and nothing reads their weight).
 
     Examples
     --------
-    >>> sets, idf = salient_terms(["乌克兰 乌克兰 和平谈判", "乌克兰 乌克兰 战争"])
-    >>> sets, round(idf["乌克兰"], 2), round(idf["和平谈"], 2)
-    ([{'乌克兰': 2}, {'乌克兰': 2}], 1.0, 1.41)
+    >>> sets, idf = salient_terms(["乌克兰 乌克兰 和平谈判 和平谈判", "乌克兰 乌克兰 战争爆发"])
+    >>> sets[1], round(idf["乌克兰"], 2), round(idf["和平谈"], 2), "战争爆" in idf
+    ({'乌克兰': 2}, 1.0, 1.41, False)
     """
     n = len(texts)
     df: Counter = Counter()
@@ -103,12 +105,17 @@ def salient_terms(texts: list[str]) -> tuple[list[dict[str, int]], dict[str, flo
         c = story_terms(text)
         df.update(c.keys())
         repeated.append({t: k for t, k in c.items() if k >= 2})
-    idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
     # in a collection large enough to tell, a term in more than COMMON_SHARE of the documents
     # (a network's recurring names, places, themes) says nothing about which event a text is on
-    common = {t for t, d in df.items() if d > COMMON_SHARE * n} if n >= COMMON_MIN_DOCS else set()
-    del df
-    return [{t: k for t, k in c.items() if t not in common} for c in repeated], idf
+    limit = COMMON_SHARE * n if n >= COMMON_MIN_DOCS else math.inf
+    sets = [{t: k for t, k in c.items() if df[t] <= limit} for c in repeated]
+    del repeated
+    idf = {}
+    for terms in sets:
+        for t in terms:
+            if t not in idf:
+                idf[t] = math.log((1 + n) / (1 + df[t])) + 1.0
+    return sets, idf
 
 
 def _overlap(a: dict[str, int], b: dict[str, int], idf: dict[str, float]) -> float:

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from graph.analyze import analyze_records
+from graph.analyze import analyze, analyze_records
 from graph.records import load_records
 from reports.files import export_graph, graphml_bytes, provenance_bytes
 from graph.text import boilerplate_lines
@@ -49,11 +49,15 @@ def test_boilerplate_counts_distinct_titles(titles, min_docs, expected):
 
 # ------------------------------------------------------------------ forked steps
 @pytest.fixture(scope="module")
-def corpus_records(corpus_dir, run_crawl, tmp_path_factory):
+def corpus_out(corpus_dir, run_crawl, tmp_path_factory):
     folder = corpus_dir
-    out = run_crawl(tmp_path_factory.mktemp("forked"), f"seeds={folder}",
-                    f"mounts={folder}=https://github.com/gfw-breaker/mh-news/blob/master/")
-    return load_records(out)
+    return run_crawl(tmp_path_factory.mktemp("forked"), f"seeds={folder}",
+                     f"mounts={folder}=https://github.com/gfw-breaker/mh-news/blob/master/")
+
+
+@pytest.fixture(scope="module")
+def corpus_records(corpus_out):
+    return load_records(corpus_out)
 
 
 def _bytes(result) -> tuple[bytes, bytes]:
@@ -92,3 +96,51 @@ def test_a_failed_worker_loses_nothing(corpus_records, one_process, monkeypatch,
     with caplog.at_level(logging.WARNING, logger="graph.analyze"):
         assert _bytes(analyze_records(documents, links, manifest, workers=2)) == one_process
     assert "computing it in this process" in caplog.text
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, one_process, workers,
+                                                                    monkeypatch):
+    """``analyze(out)`` owns the records it reads: it empties the link list before building
+    the graph (the records are most of the memory), with the same result."""
+    import graph.analyze as analyze_mod
+
+    read, at_graph = [], []
+    real_load, real_graph = analyze_mod.load_records, analyze_mod.graph_of
+
+    def load(out):
+        records = real_load(out)
+        read.append(records[1])
+        return records
+
+    def graph_of(documents, edges):
+        at_graph.append(len(read[0]))
+        return real_graph(documents, edges)
+
+    monkeypatch.setattr(analyze_mod, "load_records", load)
+    monkeypatch.setattr(analyze_mod, "graph_of", graph_of)
+    assert _bytes(analyze(corpus_out, workers=workers)) == one_process
+    assert at_graph == [0] and read[0] == []     # the link list was emptied before the graph
+
+
+@pytest.mark.parametrize("how", ["exit", "raise"])
+def test_a_failed_worker_after_the_records_were_freed_reads_them_again(corpus_out, one_process, monkeypatch,
+                                                                        caplog, how):
+    import graph.analyze as analyze_mod
+
+    parent, real = os.getpid(), analyze_mod.find_mirrors
+    calls = []
+
+    def dying(documents, links, *args, **kwargs):
+        if os.getpid() != parent:
+            if how == "exit":
+                os._exit(9)
+            raise MemoryError("worker out of memory")
+        calls.append(len(links))
+        return real(documents, links, *args, **kwargs)
+
+    monkeypatch.setattr(analyze_mod, "find_mirrors", dying)
+    with caplog.at_level(logging.WARNING, logger="graph.analyze"):
+        assert _bytes(analyze(corpus_out, workers=2)) == one_process
+    assert "computing it in this process" in caplog.text
+    assert calls and calls[0] > 0        # the step in this process had the links, read again
