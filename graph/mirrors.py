@@ -91,6 +91,8 @@ def _marker_re() -> re.Pattern:
 def _statements(line: str) -> list[tuple[str, str]]:
     """(marker, URL) for each statement marker followed within 40 characters by a bare
     URL (ended as GitHub's autolinker ends it) on ``line``."""
+    if not BARE_URL_RE.search(line):
+        return []       # most lines: no URL, no statement (and no folding)
     out = []
     folded = fold(line)  # script folding keeps positions when lengths agree
     for m in _marker_re().finditer(folded if len(folded) == len(line) else line):
@@ -120,10 +122,21 @@ def _resolve(index: dict[str, str], url: str) -> str | None:
 
 
 def _is_meta(link: dict, name: str) -> bool:
-    fields = (link.get("rel"), link.get("marker"), link.get("attribute"), link.get("title"))
-    return any(isinstance(f, str) and name in f.lower().split() for f in fields) or any(
-        isinstance(f, str) and f.lower() == name for f in fields
-    )
+    """Whether ``rel``, ``marker``, ``attribute`` or ``title`` is ``name`` or has it as a
+    word (case-insensitive).
+
+    Examples
+    --------
+    >>> [_is_meta(lk, "canonical") for lk in ({"rel": "Canonical"}, {"rel": "alternate canonical"},
+    ...                                        {"title": "noncanonical"}, {"attribute": "href"})]
+    [True, True, False, False]
+    """
+    for f in (link.get("rel"), link.get("marker"), link.get("attribute"), link.get("title")):
+        if isinstance(f, str):
+            low = f.lower()
+            if name in low and (low == name or name in low.split()):   # a substring first: cheap
+                return True
+    return False
 
 
 def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict], list[dict]]:
