@@ -26,10 +26,14 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
+
 from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of
-from graph.text import NUM_PERM, boilerplate_lines, content_text, fold, minhash, normalize_lines, normalize_text, shingles  # noqa: F401
+from graph.text import (  # noqa: F401
+    NUM_PERM, boilerplate_lines, candidate_pairs, content_text, fold, minhash, normalize_lines, normalize_text, shingles,
+)
 
 __all__ = [
     "MirrorRule",
@@ -539,8 +543,6 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
     >>> [(p["a"], p["b"]) for p in near_duplicates(docs)]
     [('https://a.org/1', 'https://b.org/1')]
     """
-    from datasketch import MinHashLSH
-
     cfg = config()
     threshold = cfg["near_duplicate_threshold"] if threshold is None else threshold
     documents = sorted(documents, key=lambda d: d["url"])
@@ -548,39 +550,40 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
     if boilerplate is None:
         boilerplate = boilerplate_lines(documents, lines=lines)
     k = cfg["shingle_k"]
-    # Memory: a document keeps its normalized text (a few KB) and its MinHash, never its
-    # shingle set (tens of times larger); sets are rebuilt for the few candidate pairs.
-    texts: dict[str, str] = {}
-    lsh = MinHashLSH(threshold=max(0.1, threshold * 0.8), num_perm=NUM_PERM)
-    hashes = {}
+    # Memory: a document keeps its normalized text (a few KB) and its MinHash signature (a
+    # row of a matrix), never its shingle set (tens of times larger); sets are rebuilt for
+    # the few candidate pairs.
+    urls: list[str] = []
+    texts: list[str] = []
+    row: dict[str, int] = {}
+    sigs = np.empty((len(documents), NUM_PERM), dtype=np.uint64)
     for n, doc in enumerate(documents):
         text = content_text(None, boilerplate, lines=lines[n])
         lines[n] = None
         sh = shingles(text, k)
         if len(sh) >= cfg["min_shingles"]:
-            texts[doc["url"]] = text
-            hashes[doc["url"]] = minhash(sh)
-    for url in texts:
-        lsh.insert(url, hashes[url])
-    cache: dict[str, set[str]] = {}
+            r = row.setdefault(doc["url"], len(urls))
+            if r == len(urls):
+                urls.append(doc["url"])
+                texts.append(text)
+            texts[r] = text     # a URL given twice: its last record
+            sigs[r] = minhash(sh).hashvalues
+    cache: dict[int, set[str]] = {}
 
-    def shingle_set(url: str) -> set[str]:
-        sh = cache.get(url)
+    def shingle_set(r: int) -> set[str]:
+        sh = cache.get(r)
         if sh is None:
             if len(cache) >= 256:
                 cache.pop(next(iter(cache)))
-            sh = cache[url] = shingles(texts[url], k)
+            sh = cache[r] = shingles(texts[r], k)
         return sh
 
     out = []
-    for url in texts:
-        for other in sorted(lsh.query(hashes[url])):
-            if other <= url:
-                continue
-            a, b = shingle_set(url), shingle_set(other)
-            j = len(a & b) / len(a | b)
-            if j >= threshold:
-                out.append({"a": url, "b": other, "jaccard": round(j, 3)})
+    for x, y in candidate_pairs(sigs[:len(urls)], max(0.1, threshold * 0.8)):
+        a, b = shingle_set(x), shingle_set(y)
+        j = len(a & b) / len(a | b)
+        if j >= threshold:
+            out.append({"a": urls[x], "b": urls[y], "jaccard": round(j, 3)})
     return sorted(out, key=lambda p: (p["a"], p["b"]))
 
 

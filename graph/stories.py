@@ -35,9 +35,11 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from datetime import date
 
-from datasketch import MinHashLSH
+import numpy as np
 
-from graph.text import boilerplate_lines, content_text, minhash, normalize_lines, normalize_text, shingles
+from graph.text import (
+    NUM_PERM, boilerplate_lines, candidate_pairs, content_text, minhash, normalize_lines, normalize_text, shingles,
+)
 
 __all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs", "shared_spans"]
 
@@ -222,23 +224,17 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
     dates = [_date(d.get("published")) for d in documents]
     pairs: dict[tuple[int, int], tuple[float, list[dict]]] = {}
 
-    # near-duplicates: MinHash LSH over 5-shingles
-    lsh = MinHashLSH(threshold=NEAR_DUP, num_perm=128)
-    sigs: list = []
-    for i, t in enumerate(texts):
-        sigs.append(minhash(shingles(t, 5)) if usable[i] else None)
-        if sigs[i] is not None:
-            lsh.insert(str(i), sigs[i])
-    for i, sig in enumerate(sigs):
-        if sig is None:
-            continue
-        for key in sorted(lsh.query(sig), key=int):
-            j = int(key)
-            if j <= i:
-                continue
-            jac = sig.jaccard(sigs[j])
-            if jac >= NEAR_DUP and not _other_issues(documents[i].get("title"), documents[j].get("title")):
-                pairs[(i, j)] = (jac, [{"signal": "near_duplicate", "detail": f"MinHash Jaccard {jac:.2f} of normalized text"}])
+    # near-duplicates: MinHash LSH over 5-shingles (a signature matrix, one row per usable document)
+    rows = [k for k in range(len(documents)) if usable[k]]
+    sigs = np.empty((len(rows), NUM_PERM), dtype=np.uint64)
+    for r, k in enumerate(rows):
+        sigs[r] = minhash(shingles(texts[k], 5)).hashvalues
+    for x, y in candidate_pairs(sigs, NEAR_DUP):
+        i, j = rows[x], rows[y]
+        jac = float(np.count_nonzero(sigs[x] == sigs[y])) / NUM_PERM     # MinHash.jaccard
+        if jac >= NEAR_DUP and not _other_issues(documents[i].get("title"), documents[j].get("title")):
+            pairs[(i, j)] = (jac, [{"signal": "near_duplicate", "detail": f"MinHash Jaccard {jac:.2f} of normalized text"}])
+    del sigs
 
     # shared salient (repeated, rare) terms + date proximity
     sets, idf = salient_terms(texts)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
+import numpy as np
 from datasketch import MinHash
 
 from graph.entities import entity_of, host_of
@@ -25,6 +26,8 @@ __all__ = [
     "content_text",
     "shingles",
     "minhash",
+    "lsh_bands",
+    "candidate_pairs",
     "NUM_PERM",
 ]
 
@@ -188,6 +191,61 @@ def shingles(text: str, k: int = 5) -> set[str]:
 
 
 _PERMUTATIONS: dict = {}
+
+
+@lru_cache(maxsize=None)
+def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """(bands, rows) of the MinHash LSH for ``threshold``: datasketch's ``MinHashLSH``
+    choice (least weighted false positive and negative probability).
+
+    Examples
+    --------
+    >>> b, r = lsh_bands(0.5)
+    >>> b * r <= NUM_PERM
+    True
+    """
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def candidate_pairs(signatures: np.ndarray, threshold: float) -> list[tuple[int, int]]:
+    """Row pairs ``(i, j)``, ``i < j``, of a matrix of MinHash signatures (one row per
+    item, ``MinHash.hashvalues``) that are equal in all values of at least one LSH band:
+    the pairs a datasketch ``MinHashLSH`` of ``threshold`` would give, sorted.
+
+    The bands are grouped by sorting (``numpy.unique`` over rows): memory is the matrix
+    (8 bytes a value), where a ``MinHashLSH`` holds a key object and a set per item and
+    band (~1 GB for 100,000 texts at threshold 0.4).
+
+    Examples
+    --------
+    >>> sigs = np.array([minhash(shingles(t)).hashvalues for t in
+    ...                  ["the same old story about mirrors", "the same old story about mirrors!",
+    ...                   "something else entirely"]])
+    >>> candidate_pairs(sigs, 0.5)
+    [(0, 1)]
+    """
+    n = len(signatures)
+    if n < 2:
+        return []
+    b, r = lsh_bands(threshold, signatures.shape[1])
+    found: set[tuple[int, int]] = set()
+    for k in range(b):
+        _, group, sizes = np.unique(signatures[:, k * r:(k + 1) * r], axis=0, return_inverse=True,
+                                    return_counts=True)
+        group = group.reshape(-1)
+        shared = np.flatnonzero(sizes[group] > 1)      # rows whose band another row has
+        if not len(shared):
+            continue
+        order = shared[np.argsort(group[shared], kind="stable")]
+        ids = group[order]
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        for s, e in zip(starts, np.r_[starts[1:], len(order)]):
+            rows = order[s:e].tolist()
+            found.update((rows[x], rows[y]) for x in range(len(rows)) for y in range(x + 1, len(rows)))
+    return sorted(found)
 
 
 def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:

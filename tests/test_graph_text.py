@@ -37,3 +37,49 @@ def test_minhash_close_and_far():
     c = minhash(shingles("completely unrelated english words here"))
     assert a.jaccard(b) == 1.0
     assert a.jaccard(c) < 0.2
+
+
+@pytest.fixture(scope="module")
+def signed_texts():
+    """300 texts: 60 stories, each in 5 copies that differ in a few words (near-duplicates
+    at various distances), with their MinHash signatures."""
+    import random
+
+    from graph.text import minhash, shingles
+
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(400)]
+    texts = []
+    for _ in range(60):
+        base = [rng.choice(words) for _ in range(40)]
+        for _copy in range(5):
+            t = list(base)
+            for _ in range(rng.randrange(0, 12)):
+                t[rng.randrange(len(t))] = rng.choice(words)
+            texts.append(" ".join(t))
+    return [minhash(shingles(t)) for t in texts]
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.4, 0.5, 0.8])
+def test_candidate_pairs_are_the_pairs_datasketch_lsh_gives(signed_texts, threshold):
+    import numpy as np
+    from datasketch import MinHashLSH
+
+    from graph.text import candidate_pairs
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=len(signed_texts[0].hashvalues))
+    for i, m in enumerate(signed_texts):
+        lsh.insert(i, m)
+    expected = sorted((i, j) for i, m in enumerate(signed_texts) for j in lsh.query(m) if j > i)
+    got = candidate_pairs(np.array([m.hashvalues for m in signed_texts]), threshold)
+    assert got == expected
+    assert len(expected) >= 20                               # copies of one story meet: a real comparison
+
+
+@pytest.mark.parametrize("rows", [0, 1])
+def test_candidate_pairs_of_fewer_than_two_rows(rows):
+    import numpy as np
+
+    from graph.text import NUM_PERM, candidate_pairs
+
+    assert candidate_pairs(np.zeros((rows, NUM_PERM), dtype=np.uint64), 0.5) == []
