@@ -74,7 +74,7 @@ def _decodes(data: bytes, enc: str) -> bool:
         return False
 
 
-def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path):
+def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path, capsys):
     phases = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
     row = run.bench_size(200, phases, 0, root=tmp_path)     # not into the project's bench/data
     truth = json.loads((tmp_path / "n200" / "truth.json").read_text("utf-8"))
@@ -86,7 +86,16 @@ def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path):
         assert p[ph]["documents"] == truth["documents"], ph
     assert p["crawl2"]["same_as_single_process"] is True
     for ratio in ("crawl_vs_floor_time", "crawl_vs_naive_speed", "speedup_workers", "speedup_2_processes",
-                  "analyze_vs_crawl_time"):
+                  "analyze_vs_crawl_time", "analysis_vs_crawl_time"):
         assert row[ratio] > 0, ratio
+    # the analysis apart from the benchmark's pickle hand-over
+    assert 0 < p["analyze"]["analysis_seconds"] < p["analyze"]["seconds"]
+    assert 0 < p["analyze"]["analysis_peak_pss_mb"] <= p["analyze"]["peak_pss_mb"]
+    # each analysis step alone (bench/steps.py) on the same records
+    capsys.readouterr()
+    _load("steps").main(str(tmp_path / "work200" / "linkprov"))
+    steps = [line.split(" s  ", 1)[1] for line in capsys.readouterr().out.splitlines()]
+    assert [s.split(" (")[0] for s in steps] == ["load", "link classes", "promotional clusters",
+                                                  "mirrors and sources", "stories", "link edges", "graph"]
     acc = row["accuracy"]
     assert acc["mirror_f1"] >= 0.95 and acc["promo_f1"] >= 0.95 and acc["story_purity"] >= 0.95, acc
