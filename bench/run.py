@@ -159,7 +159,8 @@ def phase_analyze(data: Path, out: Path) -> dict:
     G, provenance = analyze(out / "linkprov")
     # the analysis itself, apart from the hand-over below (a pickle that only the benchmark
     # writes: a crawl with post-processing passes the graph to the reports in memory)
-    done = {"analysis_seconds": time.perf_counter() - t0, **_TREE.sample()}
+    done = {"analysis_seconds": time.perf_counter() - t0,
+            **{f"analysis_{k}": v for k, v in _TREE.sample().items()}}
     with open(out / "analysis.pickle", "wb") as f:   # handed to the reports phase
         pickle.dump((G, provenance), f, protocol=pickle.HIGHEST_PROTOCOL)
     return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), **done}
@@ -243,10 +244,10 @@ class TreeRSS:
             self._stop.wait(self.every)
 
     def sample(self) -> dict:
-        """The peaks so far (``analysis_``: the figures of the analysis before its hand-over)."""
-        total, one, pss = _tree_rss_kb(os.getpid(), pss=True)
-        return {"analysis_peak_pss_mb": max(self.pss_kb, pss, one) / 1024,
-                "analysis_peak_rss_one_process_mb": max(self.one_kb, one) / 1024}
+        """The peaks so far, now included: ``peak_pss_mb``, ``peak_rss_one_process_mb``."""
+        _, one, pss = _tree_rss_kb(os.getpid(), pss=True)
+        return {"peak_pss_mb": max(self.pss_kb, pss, one) / 1024,
+                "peak_rss_one_process_mb": max(self.one_kb, one) / 1024}
 
     def __enter__(self):
         self._thread.start()

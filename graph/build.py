@@ -227,11 +227,10 @@ def graph_of(documents: list[dict], edges: dict[tuple[str, str], tuple]) -> nx.M
             add_url(G, pair[1], flags=edges[pair][4])
     for pair in order:
         link_class, count, classes, anchors, _ = edges[pair]
-        if anchors is None:
-            _edge(G, pair[0], pair[1], "links_to", link_class=link_class, count=count, classes=classes)
-        else:
-            _edge(G, pair[0], pair[1], "links_to", link_class=link_class, count=count, classes=classes,
-                  anchor_texts=anchors)
+        attrs = {"link_class": link_class, "count": count, "classes": classes}
+        if anchors is not None:
+            attrs["anchor_texts"] = anchors
+        _edge(G, pair[0], pair[1], "links_to", **attrs)
     return G
 
 

@@ -32,7 +32,7 @@ from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of
 from graph.text import (  # noqa: F401
-    NUM_PERM, boilerplate_lines, candidate_pairs, content_text, fold, minhash, normalize_lines, normalize_text, shingles,
+    NUM_PERM, boilerplate_lines, candidate_pairs, content_text, content_texts, fold, minhash, normalize_text, shingles,
 )
 
 __all__ = [
@@ -546,9 +546,6 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
     cfg = config()
     threshold = cfg["near_duplicate_threshold"] if threshold is None else threshold
     documents = sorted(documents, key=lambda d: d["url"])
-    lines = [normalize_lines(doc.get("text")) for doc in documents]     # folded once, used twice
-    if boilerplate is None:
-        boilerplate = boilerplate_lines(documents, lines=lines)
     k = cfg["shingle_k"]
     # Memory: a document keeps its normalized text (a few KB) and its MinHash signature (a
     # row of a matrix), never its shingle set (tens of times larger); sets are rebuilt for
@@ -557,16 +554,15 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
     texts: list[str] = []
     row: dict[str, int] = {}
     sigs = np.empty((len(documents), NUM_PERM), dtype=np.uint64)
-    for n, doc in enumerate(documents):
-        text = content_text(None, boilerplate, lines=lines[n])
-        lines[n] = None
+    for doc, text in zip(documents, content_texts(documents, boilerplate)):
         sh = shingles(text, k)
         if len(sh) >= cfg["min_shingles"]:
             r = row.setdefault(doc["url"], len(urls))
             if r == len(urls):
                 urls.append(doc["url"])
                 texts.append(text)
-            texts[r] = text     # a URL given twice: its last record
+            else:
+                texts[r] = text     # a URL given twice: its last record
             sigs[r] = minhash(sh).hashvalues
     cache: dict[int, set[str]] = {}
 

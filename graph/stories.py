@@ -38,7 +38,7 @@ from datetime import date
 import numpy as np
 
 from graph.text import (
-    NUM_PERM, boilerplate_lines, candidate_pairs, content_text, minhash, normalize_lines, normalize_text, shingles,
+    NUM_PERM, candidate_pairs, content_texts, minhash, normalize_text, shingles,
 )
 
 __all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs", "shared_spans"]
@@ -211,12 +211,8 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
     # site template lines: any line shared by three or more pages of one site with
     # different titles (templates, series intros, video-player notices); a superset of
     # the default boilerplate rule, which also asks for a share of the site's pages
-    lines = [normalize_lines(d.get("text")) for d in documents]     # folded once, used twice
-    boiler = boilerplate_lines(documents, min_docs=3, min_share=0.0, lines=lines)
     texts = []
-    for k, d in enumerate(documents):
-        body = content_text(None, boiler, lines=lines[k])
-        lines[k] = None
+    for d, body in zip(documents, content_texts(documents, min_docs=3, min_share=0.0)):
         title = normalize_text(d.get("title"))
         text = f"{title}\n{body}" if title and title not in body else body
         texts.append(_URL.sub(" ", text))

@@ -25,6 +25,7 @@ __all__ = [
     "normalize_lines",
     "boilerplate_lines",
     "content_text",
+    "content_texts",
     "shingles",
     "minhash",
     "lsh_bands",
@@ -157,19 +158,42 @@ def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: f
     return result
 
 
-def content_text(text: str | None, boilerplate: set[str] | frozenset = frozenset(),
-                 lines: list[str] | None = None) -> str:
-    """Normalized text without boilerplate lines, lines joined by newlines (``lines``:
-    the ``normalize_lines`` of ``text`` when the caller has them already).
+def content_text(text: str | None, boilerplate: set[str] | frozenset = frozenset()) -> str:
+    """Normalized text without boilerplate lines, lines joined by newlines.
 
     Examples
     --------
     >>> content_text("Home | News\\nA story.", {"home | news"})
     'a story.'
     """
-    if lines is None:
-        lines = normalize_lines(text)
+    return _joined(normalize_lines(text), boilerplate)
+
+
+def _joined(lines: list[str], boilerplate) -> str:
     return "\n".join(line for line in lines if line not in boilerplate)
+
+
+def content_texts(documents: list[dict], boilerplate: set[str] | None = None, min_docs: int = 3,
+                  min_share: float = 0.3) -> list[str]:
+    """``content_text`` of each document, its text folded once: the boilerplate, when not
+    given, is ``boilerplate_lines(documents, min_docs, min_share)`` found from the same
+    folded lines (each line would otherwise be folded twice).
+
+    Examples
+    --------
+    >>> docs = [{"url": f"https://a.org/{i}", "title": f"t{i}", "text": f"Home | News\\nstory {i}"}
+    ...         for i in range(4)]
+    >>> content_texts(docs)
+    ['story 0', 'story 1', 'story 2', 'story 3']
+    """
+    lines = [normalize_lines(d.get("text")) for d in documents]
+    if boilerplate is None:
+        boilerplate = boilerplate_lines(documents, min_docs, min_share, lines=lines)
+    out = []
+    for k in range(len(lines)):
+        out.append(_joined(lines[k], boilerplate))
+        lines[k] = None     # the folded lines go as their text comes
+    return out
 
 
 def shingles(text: str, k: int = 5) -> set[str]:
