@@ -17,6 +17,7 @@ from graph import analyze as A  # noqa: E402
 from graph import promo  # noqa: E402
 from graph.build import graph_of, link_edges  # noqa: E402
 from graph.records import load_records  # noqa: E402
+from graph.sources import find_sources  # noqa: E402
 
 
 def main(out: str) -> None:
@@ -35,10 +36,12 @@ def main(out: str) -> None:
         promo.promotional_clusters(docs, links, classes)
         mark("promotional clusters")
         gc.freeze()
-        A._mirrors_and_sources(docs, links)
-        mark("mirrors and sources")
-        A._stories(docs)
-        mark("stories")
+        found = A._mirrors(docs, links)
+        mark("mirrors")
+        _, mentions = A._document_steps(docs)
+        mark("stories and source mentions")
+        find_sources(docs, found["mirrors"], found["publishers"], mentions=mentions)
+        mark("sources")
         edges = link_edges(docs, links, classes)
         mark("link edges")
         graph_of(docs, edges)

@@ -18,9 +18,9 @@ from graph import promo
 from graph import stories as stories_mod
 from graph.build import add_clusters, add_mirrors, add_sources, graph_of, link_edges, set_roles
 from graph.mirrors import find_mirrors
-from graph.records import load_records
+from graph.records import load_documents, load_links, load_records
 from graph.roles import class_counts, document_roles, entity_roles
-from graph.sources import find_sources, publisher_entities
+from graph.sources import find_sources, publisher_entities, source_mentions
 
 __all__ = ["analyze", "analyze_records", "fallback_link_classes"]
 
@@ -153,16 +153,17 @@ def _forked_child(conn, fn, args) -> None:
         conn.close()
 
 
-def _mirrors_and_sources(documents: list[dict], links: list[dict]) -> tuple[dict, list]:
+def _mirrors(documents: list[dict], links: list[dict]) -> dict:
     found = find_mirrors(documents, links, publisher_entities())   # boilerplate: near_duplicates finds it
     # only what the analysis reads goes back (from a forked step, through a pipe): not the
     # near-duplicate pairs or the rule objects, which hold every pair they were learned from
-    found = {k: found[k] for k in ("mirrors", "mirror_rules", "host_pairs", "publishers")}
-    return found, find_sources(documents, found["mirrors"], found["publishers"])
+    return {k: found[k] for k in ("mirrors", "mirror_rules", "host_pairs", "publishers")}
 
 
-def _stories(documents: list[dict]) -> list:
-    return _step("stories", stories_mod.find_stories, [], documents)
+def _document_steps(documents: list[dict]) -> tuple[list, list]:
+    """The steps that read only the documents: stories, and the sources the documents
+    name (``find_sources`` adds those of the mirrors later)."""
+    return _step("stories", stories_mod.find_stories, [], documents), source_mentions(documents)
 
 
 def analyze_records(documents: list[dict], links: list[dict], manifest: dict | None = None,
@@ -188,6 +189,10 @@ def analyze_records(documents: list[dict], links: list[dict], manifest: dict | N
         return _analyze(documents, links, progress, _forks(documents, workers))
 
 
+def _start_document_steps(documents: list[dict], fork: bool) -> "_Forked":
+    return _Forked("stories", _document_steps, documents, fork=fork)
+
+
 def _forks(documents: list[dict], workers: int | None) -> bool:
     """Whether steps go to forked processes: ``workers`` > 1 (default: the number of
     cores, from ``FORK_MIN_DOCUMENTS`` documents on)."""
@@ -197,10 +202,11 @@ def _forks(documents: list[dict], workers: int | None) -> bool:
 
 
 def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: bool,
-             reload=None) -> tuple[nx.MultiDiGraph, dict]:
+             reload=None, told: _Forked | None = None) -> tuple[nx.MultiDiGraph, dict]:
     """The analysis. With ``reload`` (a function giving the records anew), ``links`` belongs
     to the analysis: it is emptied once the link edges are aggregated, so the link records
-    (most of the memory read) are freed before the graph is built."""
+    (most of the memory read) are freed before the graph is built. ``told``: the document
+    steps, if already started (by ``analyze``, before the links were read)."""
     from tqdm import tqdm
 
     steps = ["link classes", "mirrors", "sources", "promotional clusters", "stories", "roles", "graph"]
@@ -212,9 +218,10 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         gc.freeze()     # what each step keeps lives to the end: out of the collector's way
 
     # independent steps go to forked processes first (they read the records as they are now)
-    side = _Forked("mirrors", _mirrors_and_sources, documents, links, fork=fork,
+    side = _Forked("mirrors", _mirrors, documents, links, fork=fork,
                    again=None if reload is None else lambda: reload()[:2])
-    told = _Forked("stories", _stories, documents, fork=fork)
+    if told is None:
+        told = _start_document_steps(documents, fork)
     classes = _step("link classes", promo.link_classes, None, documents, links)
     if not classes or len(classes) != len(links):
         classes = fallback_link_classes(documents, links)
@@ -227,12 +234,14 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         links.clear()       # the records are ours: freed before the graph takes their place
     G = graph_of(documents, edges)
     del edges
-    found, sources = side.result()
+    found = side.result()
     mirrors = found["mirrors"]
     done("mirrors")
-    done("sources")
-    stories = told.result()
+    stories, mentions = told.result()
     done("stories")
+    sources = find_sources(documents, mirrors, found["publishers"], mentions=mentions)
+    del mentions
+    done("sources")
     add_mirrors(G, mirrors)
     add_sources(G, sources)
     add_clusters(G, clusters)
@@ -300,10 +309,13 @@ def analyze(out_dir: str | Path, progress: bool = False,
     >>> G.nodes["https://a.org/"]["kind"], p["mirrors"]
     ('document', [])
     """
-    documents, links, manifest = load_records(out_dir)
+    documents, manifest = load_documents(out_dir)
 
     def reload():
         return load_records(out_dir)
 
     with _long_lived():     # the records loaded here are the analysis's own: it frees them early
-        return _analyze(documents, links, progress, _forks(documents, workers), reload=reload)
+        fork = _forks(documents, workers)
+        told = _start_document_steps(documents, fork)   # they need no links: begin while those are read
+        links = load_links(out_dir, manifest)
+        return _analyze(documents, links, progress, fork, reload=reload, told=told)

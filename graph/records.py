@@ -15,7 +15,7 @@ import orjson
 from crawler import __version__ as _VERSION
 from crawler.errors import OutputError
 
-__all__ = ["load_records", "read_jsonl", "SCHEMA"]
+__all__ = ["load_records", "load_documents", "load_links", "read_jsonl", "SCHEMA"]
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,11 @@ def load_records(out_dir: str | Path) -> tuple[list[dict], list[dict], dict]:
         (a ``LinkprovError``) when the folder or ``documents.jsonl`` is missing, or the
         records come from an incompatible version.
 
+    See Also
+    --------
+    load_documents, load_links : the same in two steps (work on the documents can start
+        while the links, most of the records, are read).
+
     Examples
     --------
     >>> import tempfile, os
@@ -155,6 +160,13 @@ def load_records(out_dir: str | Path) -> tuple[list[dict], list[dict], dict]:
     >>> [x["url"] for x in docs], [x["target"] for x in links], manifest["problems"]
     (['https://a.org/'], ['https://b.org/'], [])
     """
+    documents, manifest = load_documents(out_dir)
+    return documents, load_links(out_dir, manifest), manifest
+
+
+def load_documents(out_dir: str | Path) -> tuple[list[dict], dict]:
+    """The documents and manifest of an output folder (see :func:`load_records`); the
+    problems found are logged and listed in ``manifest["problems"]``."""
     out = Path(out_dir)
     if not out.is_dir():
         raise OutputError(f"no output folder {out}: {_FIX.format(out=out)}")
@@ -185,15 +197,27 @@ def load_records(out_dir: str | Path) -> tuple[list[dict], list[dict], dict]:
             continue
         seen.add(url)
         documents.append(doc)
-    links: list[dict] = []
-    links_path = out / "links.jsonl"
-    if links_path.is_file():
-        links, link_problems = read_jsonl(links_path, required=("source",))
-        problems += link_problems
-    else:
-        problems.append("links.jsonl missing; analysed without links")
-    for problem in problems:
-        log.warning("%s: %s", out, problem)
+    _report(out, problems)
     manifest = dict(manifest)
     manifest["problems"] = problems
-    return documents, links, manifest
+    return documents, manifest
+
+
+def load_links(out_dir: str | Path, manifest: dict | None = None) -> list[dict]:
+    """The link records of an output folder (see :func:`load_records`); the problems
+    found are logged and added to ``manifest["problems"]``."""
+    out = Path(out_dir)
+    links_path = out / "links.jsonl"
+    if links_path.is_file():
+        links, problems = read_jsonl(links_path, required=("source",))
+    else:
+        links, problems = [], ["links.jsonl missing; analysed without links"]
+    _report(out, problems)
+    if manifest is not None:
+        manifest.setdefault("problems", []).extend(problems)
+    return links
+
+
+def _report(out: Path, problems: list[str]) -> None:
+    for problem in problems:
+        log.warning("%s: %s", out, problem)

@@ -96,6 +96,7 @@ def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path, capsys):
     _load("steps").main(str(tmp_path / "work200" / "linkprov"))
     steps = [line.split(" s  ", 1)[1] for line in capsys.readouterr().out.splitlines()]
     assert [s.split(" (")[0] for s in steps] == ["load", "link classes", "promotional clusters",
-                                                  "mirrors and sources", "stories", "link edges", "graph"]
+                                                  "mirrors", "stories and source mentions", "sources", "link edges",
+                                                  "graph"]
     acc = row["accuracy"]
     assert acc["mirror_f1"] >= 0.95 and acc["promo_f1"] >= 0.95 and acc["story_purity"] >= 0.95, acc

@@ -106,18 +106,18 @@ def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, o
     import graph.analyze as analyze_mod
 
     read, at_graph = [], []
-    real_load, real_graph = analyze_mod.load_records, analyze_mod.graph_of
+    real_load, real_graph = analyze_mod.load_links, analyze_mod.graph_of
 
-    def load(out):
-        records = real_load(out)
-        read.append(records[1])
-        return records
+    def load(out, manifest=None):
+        links = real_load(out, manifest)
+        read.append(links)
+        return links
 
     def graph_of(documents, edges):
         at_graph.append(len(read[0]))
         return real_graph(documents, edges)
 
-    monkeypatch.setattr(analyze_mod, "load_records", load)
+    monkeypatch.setattr(analyze_mod, "load_links", load)
     monkeypatch.setattr(analyze_mod, "graph_of", graph_of)
     assert _bytes(analyze(corpus_out, workers=workers)) == one_process
     assert at_graph == [0] and read[0] == []     # the link list was emptied before the graph
@@ -144,3 +144,28 @@ def test_a_failed_worker_after_the_records_were_freed_reads_them_again(corpus_ou
         assert _bytes(analyze(corpus_out, workers=2)) == one_process
     assert "computing it in this process" in caplog.text
     assert calls and calls[0] > 0        # the step in this process had the links, read again
+
+
+@pytest.mark.parametrize("how", ["exit", "raise"])
+def test_a_failed_document_step_worker_started_before_the_links_loses_nothing(corpus_out, one_process,
+                                                                               monkeypatch, caplog, how):
+    """``analyze(out)`` starts the document steps (stories, source mentions) before it reads
+    the links; their worker failing means they run in this process, same result."""
+    import graph.analyze as analyze_mod
+
+    parent, real = os.getpid(), analyze_mod.source_mentions
+    calls = []
+
+    def dying(documents):
+        if os.getpid() != parent:
+            if how == "exit":
+                os._exit(9)
+            raise MemoryError("worker out of memory")
+        calls.append(len(documents))
+        return real(documents)
+
+    monkeypatch.setattr(analyze_mod, "source_mentions", dying)
+    with caplog.at_level(logging.WARNING, logger="graph.analyze"):
+        assert _bytes(analyze(corpus_out, workers=2)) == one_process
+    assert "stories" in caplog.text and "computing it in this process" in caplog.text
+    assert calls and calls[0] > 0

@@ -1,6 +1,6 @@
 import pytest
 
-from graph.sources import find_sources, image_credits, names_in, sentences
+from graph.sources import find_sources, image_credits, names_in, sentences, source_mentions
 
 
 @pytest.mark.parametrize("sentence, names", [
@@ -16,6 +16,9 @@ from graph.sources import find_sources, image_credits, names_in, sentences
     ("新唐人電視台 and The Epoch Times", {"NTD", "Epoch Times"}),
     ("彭博社和华尔街日报", {"Bloomberg", "Wall Street Journal"}),
     ("Kyodo reported, 共同社", {"Kyodo"}),
+    ("REUTERS and BLOOMBERG", {"Reuters", "Bloomberg"}),      # matched on lower-cased text
+    ("İstanbul: AP says", {"AP"}),              # "İ" lower-cases to two characters
+    ("İİİ snAP", set()),                        # short aliases keep their case and boundaries
 ])
 def test_names_in_both_scripts(sentence, names):
     assert {s["name"] for s in names_in(sentence)} == names
@@ -30,6 +33,17 @@ def test_names_in_both_scripts(sentence, names):
 ])
 def test_image_credits(line, names):
     assert {c["name"] for c in image_credits(line)} == names
+
+
+def test_source_mentions_are_what_find_sources_records():
+    docs = [{"url": "https://m.org/a", "attributions": [{"kind": "image_credit", "text": "（姜丽／大纪元）"}],
+             "text": "路透社消息。\nnothing here\nİİ AFP reported"}]
+    mentions = source_mentions(docs)
+    assert [(m[0], m[4], m[5]) for m in mentions] == [
+        ("姜丽", "image_credit", "（姜丽／大纪元）"), ("Epoch Times", "image_credit", "（姜丽／大纪元）"),
+        ("Reuters", "text", "路透社消息。"), ("AFP", "text", "İİ AFP reported")]
+    assert find_sources(docs, mentions=mentions) == find_sources(docs)
+    assert find_sources(docs, mentions=[]) == []
 
 
 def test_sentences():
