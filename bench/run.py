@@ -223,10 +223,15 @@ def _tree_rss_kb(root: int, pss: bool = False) -> tuple[int, int, int]:
     return total, high, shared
 
 
+#: the memory sampler waits at least this many times as long as its last sample took
+SAMPLER_SHARE = 20
+
+
 class TreeRSS:
-    """Sample this process and its descendants every ``every`` s: ``.peak_kb`` (their RSS
-    summed, at its highest), ``.pss_kb`` (their PSS summed, at its highest) and ``.one_kb``
-    (the largest peak of a single process)."""
+    """Sample this process and its descendants every ``every`` s (or less often, when a
+    sample takes more than 1/``SAMPLER_SHARE`` of that): ``.peak_kb`` (their RSS summed,
+    at its highest), ``.pss_kb`` (their PSS summed, at its highest) and ``.one_kb`` (the
+    largest peak of a single process)."""
 
     def __init__(self, every: float = 0.25):
         import threading
@@ -238,10 +243,13 @@ class TreeRSS:
 
     def _run(self):
         while not self._stop.is_set():
+            t = time.perf_counter()
             total, one, pss = _tree_rss_kb(os.getpid(), pss=True)
             self.peak_kb, self.one_kb = max(self.peak_kb, total), max(self.one_kb, one)
             self.pss_kb = max(self.pss_kb, pss)
-            self._stop.wait(self.every)
+            # reading PSS walks every page table of the tree (~0.1 s for 10 GB): the pause
+            # grows with it, so the sampler keeps under ~5% of one core
+            self._stop.wait(max(self.every, SAMPLER_SHARE * (time.perf_counter() - t)))
 
     def sample(self) -> dict:
         """The peaks so far, now included: ``peak_pss_mb``, ``peak_rss_one_process_mb``."""

@@ -192,6 +192,7 @@ def is_shortener(url: str | None) -> bool:
     return host in promo_table()["_shorteners"]
 
 
+@lru_cache(maxsize=1 << 16)     # called per link; template links repeat their targets
 def is_share_service(url: str | None) -> bool:
     """True when ``url`` is a share or QR-code service link (data table).
 
@@ -246,6 +247,7 @@ def _strip_fragment(url: str | None) -> str:
     return (url or "").split("#", 1)[0].rstrip("/")
 
 
+@lru_cache(maxsize=1 << 16)
 def _path_ext(url: str | None) -> str:
     try:
         path = urlsplit(url or "").path
