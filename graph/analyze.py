@@ -9,6 +9,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -78,6 +79,20 @@ def _long_lived():
     finally:
         gc.set_threshold(*old)
         gc.unfreeze()
+
+
+class _Lap:
+    """Logs (``DEBUG``, logger ``graph.analyze``) how long each step took in this process,
+    each call timing the step since the previous one: ``python bench/timeline.py OUT`` shows
+    them as a timeline of the analysis's processes."""
+
+    def __init__(self):
+        self.t = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        log.debug("%s: %.1f s", name, now - self.t)
+        self.t = now
 
 
 def _step(name: str, fn, fallback, *args):
@@ -154,7 +169,9 @@ def _forked_child(conn, fn, args) -> None:
 
 
 def _mirrors(documents: list[dict], links: list[dict]) -> dict:
+    lap = _Lap()
     found = find_mirrors(documents, links, publisher_entities())   # boilerplate: near_duplicates finds it
+    lap("mirrors")
     # only what the analysis reads goes back (from a forked step, through a pipe): not the
     # near-duplicate pairs or the rule objects, which hold every pair they were learned from
     return {k: found[k] for k in ("mirrors", "mirror_rules", "host_pairs", "publishers")}
@@ -163,7 +180,12 @@ def _mirrors(documents: list[dict], links: list[dict]) -> dict:
 def _document_steps(documents: list[dict]) -> tuple[list, list]:
     """The steps that read only the documents: stories, and the sources the documents
     name (``find_sources`` adds those of the mirrors later)."""
-    return _step("stories", stories_mod.find_stories, [], documents), source_mentions(documents)
+    lap = _Lap()
+    stories = _step("stories", stories_mod.find_stories, [], documents)
+    lap("stories")
+    mentions = source_mentions(documents)
+    lap("source mentions")
+    return stories, mentions
 
 
 def analyze_records(documents: list[dict], links: list[dict], manifest: dict | None = None,
@@ -217,6 +239,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         bar.update(1)
         gc.freeze()     # what each step keeps lives to the end: out of the collector's way
 
+    lap = _Lap()
     # independent steps go to forked processes first (they read the records as they are now)
     side = _Forked("mirrors", _mirrors, documents, links, fork=fork,
                    again=None if reload is None else lambda: reload()[:2])
@@ -225,32 +248,41 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
     classes = _step("link classes", promo.link_classes, None, documents, links)
     if not classes or len(classes) != len(links):
         classes = fallback_link_classes(documents, links)
+    lap("link classes")
     done("link classes")
     clusters = _step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
+    lap("promotional clusters")
     done("promotional clusters")
     edges = link_edges(documents, links, classes)
     counts = class_counts(links, classes)
     if reload is not None:
         links.clear()       # the records are ours: freed before the graph takes their place
+    lap("link edges")
     G = graph_of(documents, edges)
     del edges
+    lap("graph")
     found = side.result()
     mirrors = found["mirrors"]
+    lap("waited for mirrors")
     done("mirrors")
     stories, mentions = told.result()
+    lap("waited for stories")
     done("stories")
     sources = find_sources(documents, mirrors, found["publishers"], mentions=mentions)
     del mentions
+    lap("sources")
     done("sources")
     add_mirrors(G, mirrors)
     add_sources(G, sources)
     add_clusters(G, clusters)
+    lap("verdicts in the graph")
     doc_roles = document_roles(documents, None, None, mirrors, counts=counts)
     del counts
     entity_names = sorted({name for node, name in G.nodes(data="name") if node.startswith("entity:")})
     entities = entity_roles(entity_names, documents, doc_roles, mirrors, found["host_pairs"], clusters)
     done("roles")
     set_roles(G, doc_roles, entities)
+    lap("roles")
     done("graph")
     bar.close()
     provenance = {
@@ -309,7 +341,9 @@ def analyze(out_dir: str | Path, progress: bool = False,
     >>> G.nodes["https://a.org/"]["kind"], p["mirrors"]
     ('document', [])
     """
+    lap = _Lap()
     documents, manifest = load_documents(out_dir)
+    lap("load documents")
 
     def reload():
         return load_records(out_dir)
@@ -318,4 +352,5 @@ def analyze(out_dir: str | Path, progress: bool = False,
         fork = _forks(documents, workers)
         told = _start_document_steps(documents, fork)   # they need no links: begin while those are read
         links = load_links(out_dir, manifest)
+        lap("load links")
         return _analyze(documents, links, progress, fork, reload=reload, told=told)
