@@ -193,8 +193,10 @@ def analyze_records(documents: list[dict], links: list[dict], manifest: dict | N
     """Analyze crawl records already in memory (see ``analyze``).
 
     With ``workers`` > 1 (default: the number of cores, from FORK_MIN_DOCUMENTS documents on)
-    mirrors and sources, and stories, are computed in two forked processes while this one
-    classifies links and builds the graph; the result is the same in every case.
+    the mirror step, and the steps that read only the documents (stories, the sources named
+    in text), are computed in two forked processes while this one classifies links and
+    builds the graph; the sources are put together at the end. The result is the same in
+    every case.
 
     Examples
     --------
@@ -302,10 +304,12 @@ def analyze(out_dir: str | Path, progress: bool = False,
             workers: int | None = None) -> tuple[nx.MultiDiGraph, dict]:
     """Analyze the crawl records of ``out_dir``.
 
-    The records read here belong to the analysis: the link records, most of the memory
-    read, are freed once their edges are aggregated, before the graph is built (a step
-    that has to run again in this process reads them again). ``analyze_records`` leaves
-    the caller's lists as they are.
+    The documents are read first and the steps that need only them (stories, the sources
+    named in text) start in a forked process while the links are read. The records read
+    here belong to the analysis: the link records, most of the memory read, are freed once
+    their edges are aggregated, before the graph is built (a step that has to run again in
+    this process reads them again). ``analyze_records`` leaves the caller's lists as they
+    are. Each step's time is logged (``DEBUG``, per process; ``bench/timeline.py``).
 
     Parameters
     ----------
@@ -314,8 +318,8 @@ def analyze(out_dir: str | Path, progress: bool = False,
     progress : bool
         Show a tqdm progress bar on stderr.
     workers : int or None
-        Processes to use: with 2 or more, mirrors and sources, and stories, are computed in
-        forked processes beside link classes and the graph (same result, less time, more
+        Processes to use: with 2 or more, the mirror step and the document steps are
+        computed in forked processes beside link classes and the graph (same result, less time, more
         memory). Default: the number of cores from ``FORK_MIN_DOCUMENTS`` documents on, else 1.
 
     Returns
