@@ -136,6 +136,15 @@ class _Forked:
                 recv.close()
             send.close()
 
+    def close(self) -> None:
+        """Stop the worker if its result was not taken (the analysis failed on the way):
+        nothing is left running, or blocked on a pipe nobody reads."""
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.join()
+            self.conn.close()
+            self.proc = None
+
     def result(self):
         if self.done:
             return self.value
@@ -247,57 +256,61 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
                    again=None if reload is None else lambda: reload()[:2])
     if told is None:
         told = _start_document_steps(documents, fork)
-    classes = _step("link classes", promo.link_classes, None, documents, links)
-    if not classes or len(classes) != len(links):
-        classes = fallback_link_classes(documents, links)
-    lap("link classes")
-    done("link classes")
-    clusters = _step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
-    lap("promotional clusters")
-    done("promotional clusters")
-    edges = link_edges(documents, links, classes)
-    counts = class_counts(links, classes)
-    if reload is not None:
-        links.clear()       # the records are ours: freed before the graph takes their place
-    lap("link edges")
-    G = graph_of(documents, edges)
-    del edges
-    lap("graph")
-    found = side.result()
-    mirrors = found["mirrors"]
-    lap("waited for mirrors")
-    done("mirrors")
-    stories, mentions = told.result()
-    lap("waited for stories")
-    done("stories")
-    sources = find_sources(documents, mirrors, found["publishers"], mentions=mentions)
-    del mentions
-    lap("sources")
-    done("sources")
-    add_mirrors(G, mirrors)
-    add_sources(G, sources)
-    add_clusters(G, clusters)
-    lap("verdicts in the graph")
-    doc_roles = document_roles(documents, None, None, mirrors, counts=counts)
-    del counts
-    entity_names = sorted({name for node, name in G.nodes(data="name") if node.startswith("entity:")})
-    entities = entity_roles(entity_names, documents, doc_roles, mirrors, found["host_pairs"], clusters)
-    done("roles")
-    set_roles(G, doc_roles, entities)
-    lap("roles")
-    done("graph")
-    bar.close()
-    provenance = {
-        "mirrors": mirrors,
-        "mirror_rules": found["mirror_rules"],
-        "mirror_hosts": found["host_pairs"],
-        "sources": sources,
-        "promotional_clusters": sorted(clusters, key=lambda c: str(c["id"])),
-        "stories": sorted(stories, key=lambda s: str(s["id"])),
-        "entities": entities,
-        "documents": [{"url": u, **doc_roles[u]} for u in sorted(doc_roles)],
-    }
-    return G, provenance
+    try:
+        classes = _step("link classes", promo.link_classes, None, documents, links)
+        if not classes or len(classes) != len(links):
+            classes = fallback_link_classes(documents, links)
+        lap("link classes")
+        done("link classes")
+        clusters = _step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
+        lap("promotional clusters")
+        done("promotional clusters")
+        edges = link_edges(documents, links, classes)
+        counts = class_counts(links, classes)
+        if reload is not None:
+            links.clear()       # the records are ours: freed before the graph takes their place
+        lap("link edges")
+        G = graph_of(documents, edges)
+        del edges
+        lap("graph")
+        found = side.result()
+        mirrors = found["mirrors"]
+        lap("waited for mirrors")
+        done("mirrors")
+        stories, mentions = told.result()
+        lap("waited for stories")
+        done("stories")
+        sources = find_sources(documents, mirrors, found["publishers"], mentions=mentions)
+        del mentions
+        lap("sources")
+        done("sources")
+        add_mirrors(G, mirrors)
+        add_sources(G, sources)
+        add_clusters(G, clusters)
+        lap("verdicts in the graph")
+        doc_roles = document_roles(documents, None, None, mirrors, counts=counts)
+        del counts
+        entity_names = sorted({name for node, name in G.nodes(data="name") if node.startswith("entity:")})
+        entities = entity_roles(entity_names, documents, doc_roles, mirrors, found["host_pairs"], clusters)
+        done("roles")
+        set_roles(G, doc_roles, entities)
+        lap("roles")
+        done("graph")
+        bar.close()
+        provenance = {
+            "mirrors": mirrors,
+            "mirror_rules": found["mirror_rules"],
+            "mirror_hosts": found["host_pairs"],
+            "sources": sources,
+            "promotional_clusters": sorted(clusters, key=lambda c: str(c["id"])),
+            "stories": sorted(stories, key=lambda s: str(s["id"])),
+            "entities": entities,
+            "documents": [{"url": u, **doc_roles[u]} for u in sorted(doc_roles)],
+        }
+        return G, provenance
+    finally:      # a step that raised: no worker is left behind
+        side.close()
+        told.close()
 
 
 def analyze(out_dir: str | Path, progress: bool = False,
@@ -355,6 +368,10 @@ def analyze(out_dir: str | Path, progress: bool = False,
     with _long_lived():     # the records loaded here are the analysis's own: it frees them early
         fork = _forks(documents, workers)
         told = _start_document_steps(documents, fork)   # they need no links: begin while those are read
-        links = load_links(out_dir, manifest)
+        try:
+            links = load_links(out_dir, manifest)
+        except BaseException:
+            told.close()
+            raise
         lap("load links")
         return _analyze(documents, links, progress, fork, reload=reload, told=told)

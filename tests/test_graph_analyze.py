@@ -169,3 +169,34 @@ def test_a_failed_document_step_worker_started_before_the_links_loses_nothing(co
         assert _bytes(analyze(corpus_out, workers=2)) == one_process
     assert "stories" in caplog.text and "computing it in this process" in caplog.text
     assert calls and calls[0] > 0
+
+
+@pytest.mark.parametrize("where", ["load_links", "graph_of"])
+def test_a_failing_analysis_leaves_no_worker_behind(corpus_out, monkeypatch, where):
+    """An error in this process (the links unreadable, the graph step raising) while the
+    forked steps still run: they are stopped, not left running or blocked on their pipe."""
+    import multiprocessing
+    import time
+
+    import graph.analyze as analyze_mod
+
+    parent = os.getpid()
+
+    def slow(real):
+        def step(*args, **kwargs):
+            if os.getpid() != parent:
+                time.sleep(60)
+            return real(*args, **kwargs)
+        return step
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(analyze_mod, "source_mentions", slow(analyze_mod.source_mentions))
+    monkeypatch.setattr(analyze_mod, "find_mirrors", slow(analyze_mod.find_mirrors))
+    monkeypatch.setattr(analyze_mod, where, boom)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="disk gone"):
+        analyze(corpus_out, workers=2)
+    assert multiprocessing.active_children() == []
+    assert time.monotonic() - started < 30      # stopped, not waited for
