@@ -74,7 +74,7 @@ def _combined() -> tuple[re.Pattern, dict[str, list[tuple[str, dict]]]]:
     for src in alias_table()["sources"]:
         for alias in sorted(set(src["aliases"]) | {src["name"]}):
             a = fold(alias)
-            by_key[a.lower()].append((a, src))
+            by_key[_lower(a)].append((a, src))
     return re.compile(_trie_re(sorted(by_key))), by_key
 
 
@@ -213,6 +213,9 @@ def find_sources(documents: list[dict], mirrors: list[dict] | None = None,
     publishers : list of dict, optional
         Home-page statements (``graph.mirrors.explicit_pairs``): ``document``, ``entity``,
         ``evidence``.
+    mentions : list of tuple, optional
+        :func:`source_mentions` of ``documents`` if already found (the analysis finds them
+        in a worker beside the mirror step); by default they are found here.
 
     Returns
     -------

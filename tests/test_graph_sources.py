@@ -35,6 +35,20 @@ def test_image_credits(line, names):
     assert {c["name"] for c in image_credits(line)} == names
 
 
+def test_an_alias_that_lower_cases_longer_is_found(monkeypatch):
+    import graph.sources as sources_mod
+
+    table = {**sources_mod.alias_table(), "sources": [{"name": "İHA", "aliases": ["İhlas Haber Ajansı"],
+                                                       "kind": "wire", "entity": "iha.com.tr"}]}
+    monkeypatch.setattr(sources_mod, "alias_table", lambda: table)
+    sources_mod._combined.cache_clear()
+    try:
+        assert [s["name"] for s in names_in("İHA muhabiri, AP")] == ["İHA"]
+        assert [s["name"] for s in names_in("according to İhlas Haber Ajansı")] == ["İHA"]
+    finally:
+        sources_mod._combined.cache_clear()
+
+
 def test_source_mentions_are_what_find_sources_records():
     docs = [{"url": "https://m.org/a", "attributions": [{"kind": "image_credit", "text": "（姜丽／大纪元）"}],
              "text": "路透社消息。\nnothing here\nİİ AFP reported"}]
