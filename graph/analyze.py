@@ -288,7 +288,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         add_sources(G, sources)
         add_clusters(G, clusters)
         lap("verdicts in the graph")
-        doc_roles = document_roles(documents, None, None, mirrors, counts=counts)
+        doc_roles = document_roles(documents, mirrors, counts)
         del counts
         entity_names = sorted({name for node, name in G.nodes(data="name") if node.startswith("entity:")})
         entities = entity_roles(entity_names, documents, doc_roles, mirrors, found["host_pairs"], clusters)

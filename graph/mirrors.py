@@ -31,8 +31,8 @@ import numpy as np
 from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of
-from graph.text import (  # noqa: F401
-    NUM_PERM, boilerplate_lines, candidate_pairs, content_text, content_texts, fold, minhash, normalize_text, shingles,
+from graph.text import (  # noqa: F401 - normalize_text: for the doctests
+    NUM_PERM, candidate_pairs, content_texts, fold, minhash, normalize_text, shingles,
 )
 
 __all__ = [

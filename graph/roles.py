@@ -34,10 +34,9 @@ def class_counts(links: list[dict], classes: list[str]) -> dict[str, Counter]:
     return dict(counts)
 
 
-def document_roles(documents: list[dict], links: list[dict] | None, classes: list[str] | None,
-                   mirrors: list[dict], counts: dict[str, Counter] | None = None) -> dict[str, dict]:
-    """Role of every document (``counts``: :func:`class_counts` of ``links`` and
-    ``classes``, when the caller has them; then those two are not read).
+def document_roles(documents: list[dict], mirrors: list[dict], counts: dict[str, Counter]) -> dict[str, dict]:
+    """Role of every document, from the mirror verdicts and the :func:`class_counts` of its
+    links.
 
     Returns
     -------
@@ -49,7 +48,7 @@ def document_roles(documents: list[dict], links: list[dict] | None, classes: lis
     >>> docs = [{"url": "https://m.org/a"}, {"url": "https://o.com/a"}, {"url": "https://p.net/"}]
     >>> ms = [{"mirror": "https://m.org/a", "original": "https://o.com/a", "confidence": 0.9}]
     >>> links = [{"source": "https://p.net/", "target": f"https://x.com/{i}"} for i in range(3)]
-    >>> r = document_roles(docs, links, ["promotional"] * 3, ms)
+    >>> r = document_roles(docs, ms, class_counts(links, ["promotional"] * 3))
     >>> {u: v["role"] for u, v in r.items()}
     {'https://m.org/a': 'mirror', 'https://o.com/a': 'original', 'https://p.net/': 'promoter'}
     """
@@ -59,8 +58,6 @@ def document_roles(documents: list[dict], links: list[dict] | None, classes: lis
         if m.get("confidence", 0) >= MIN_CONFIDENCE:
             as_mirror[m["mirror"]].append(m)
             as_original[m["original"]].append(m)
-    if counts is None:
-        counts = class_counts(links, classes)
     out = {}
     for doc in documents:
         url = doc["url"]
