@@ -36,6 +36,7 @@ from crawler.store import InputFile, LocalStore, Served, WarcRecord, url_key
 logger = logging.getLogger(__name__)
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(LinkItem) if not f.metadata.get("internal"))
+_LINK_FIELD_SET = frozenset(_LINK_FIELDS)
 _LINK_DEFAULTS = {f.name: f.default for f in dataclasses.fields(LinkItem)
                   if f.default is not dataclasses.MISSING}
 _LINK_FACTORIES = {f.name: f.default_factory for f in dataclasses.fields(LinkItem)
@@ -82,6 +83,10 @@ def link_record(link: dict, position: int, source: str) -> dict:
     >>> r["source"], r["position"], r["scheme_kind"], "extra" in r
     ('https://a.org/x', 0, 'url', False)
     """
+    if link.keys() == _LINK_FIELD_SET:  # what the extraction gives: every field and no other
+        rec = dict(link)
+        rec["source"] = source
+        return rec
     rec = {"position": position}        # a position the extraction gives wins, as in LinkItem(**...)
     for name in _LINK_FIELDS:
         if name in link:

@@ -5,7 +5,7 @@ import pytest
 
 from crawler.errors import SkipInput
 from crawler.extract import parse_document, self_url
-from crawler.extract.meta import date_from_text, date_from_url, detect_languages, find_attributions
+from crawler.extract.meta import date_from_text, date_from_url, detect_languages, find_attributions, zh_script
 
 HTML_SEED = "seeds/003_61bc192e7a20e0a8.txt"
 TEXT_SEED = "seeds/000_23c6093b9ebcdf99.txt"
@@ -182,9 +182,26 @@ def test_date_from_url(url, expected):
      "the front lines but would serve a protective role for the country, which is what they wanted, "
      "and it was noted that the United States will finalize its contribution in the coming days.", ["en"]),
     ("", []),
+    ("한국어 텍스트입니다 한국어 텍스트입니다 한국어", ["ko"]),
+    ("Привет мир, это текст на русском языке. " * 4, ["und-Cyrl"]),
+    ("日本語のテキストです。これは日本語の文章で、ひらがなとカタカナを含みます。 Привет", ["ja"]),
 ])
 def test_detect_languages(text, expected):
     assert detect_languages(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("法國總統馬克龍", ("zh-Hant", 5, 0)),
+    ("法国总统马克龙", ("zh-Hans", 0, 5)),
+    ("法國总统", ("zh-Hans", 1, 2)),          # more Simplified-only characters
+    ("國国", ("zh-Hans", 1, 1)),               # a tie reads as Simplified
+    ("本文参考了路透社的报导", ("zh-Hans", 0, 3)),
+    ("中文", ("zh-Hans", 0, 0)),               # characters both scripts share
+    ("abc", ("zh-Hans", 0, 0)),
+    ("", ("zh-Hans", 0, 0)),
+])
+def test_zh_script(text, expected):
+    assert zh_script(text) == expected
 
 
 @pytest.mark.parametrize("line, kind, name, url", [

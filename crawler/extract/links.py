@@ -60,13 +60,13 @@ _META_URL_KEYS = frozenset({"og:url", "twitter:url", "og:image", "og:image:url",
                             "syndication-source", "citation_pdf_url", "citation_abstract_html_url"})
 _URLISH = re.compile(r"^\s*(?:(?:https?:)?//[^\s/]+\.[^\s]+|www\.[^\s.]+\.[^\s]+)\s*$", re.I)
 _REFRESH = re.compile(r"^\s*\d*\s*[;,]?\s*url\s*=\s*['\"]?([^'\"]+)", re.I)
-_WS = re.compile(r"\s+")
 _TRAIL_PUNCT = re.compile(r"[\s:：,，;；>»|/\-–—=]+$")
 _TRAIL_PAREN = re.compile(r"[（(][^（()）]{0,40}[）)]$")
 
 
 def _collapse(s: str) -> str:
-    return _WS.sub(" ", s).strip()
+    # str.split() and re's \s are the same Unicode whitespace (tested over every code point)
+    return " ".join(s.split())
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +74,16 @@ def _markers() -> list[tuple[str, str, str]]:
     data = json.loads(resources.files("crawler").joinpath("data/markers.json").read_text("utf-8"))
     out = [(m["marker"].lower(), m["marker"], m["kind"]) for m in data["markers"]]
     return sorted(out, key=lambda t: (-len(t[0]), t[0]))
+
+
+@lru_cache(maxsize=1)
+def _markers_by_last() -> dict[str, list[tuple[str, str, str]]]:
+    """:func:`_markers` by the last character of their key (a context can only end with a
+    marker that ends with its own last character), longest first as in :func:`_markers`."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for m in _markers():
+        out.setdefault(m[0][-1], []).append(m)
+    return out
 
 
 def attribution_markers(kinds=("original", "source")) -> list[str]:
@@ -85,6 +95,7 @@ def attribution_markers(kinds=("original", "source")) -> list[str]:
     return [marker for _, marker, kind in _markers() if kind in kinds]
 
 
+@lru_cache(maxsize=32768)   # template links repeat their context on every page of a site
 def find_marker(context: str) -> tuple[str, str] | None:
     """The attribution marker that ends ``context`` (``(marker, kind)``), or None.
 
@@ -100,7 +111,7 @@ def find_marker(context: str) -> tuple[str, str] | None:
             break
         c = c2
     low = c[-40:].lower()
-    for key, marker, kind in _markers():
+    for key, marker, kind in _markers_by_last().get(low[-1:], ()):
         if low.endswith(key):
             before = low[:-len(key)][-1:] if len(low) > len(key) else ""
             if key[0].isascii() and key[0].isalpha() and before.isascii() and before.isalnum():
