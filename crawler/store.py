@@ -75,11 +75,10 @@ class Mount:
 
     def url_for(self, path: Path) -> str | None:
         """The URL of a (resolved) file inside the mount, else None."""
-        try:
-            rel = path.relative_to(self.root)
-        except ValueError:
+        rel = _inside(os.fspath(path), os.fspath(self.root))   # strings: pathlib is a tenth of a page's parse
+        if rel is None:
             return None
-        return url_key(self.prefix + quote(rel.as_posix(), safe="/!$&'()*+,;=:@~"))
+        return url_key(self.prefix + quote(rel, safe="/!$&'()*+,;=:@~"))
 
     def path_for(self, url: str) -> Path | None:
         """The file a URL of this mount stands for; None when the URL is not under the prefix.
@@ -93,16 +92,30 @@ class Mount:
         candidates = [rest.split("?", 1)[0]]
         if "?" in rest:
             candidates.insert(0, rest)       # a file saved with its query in the name
+        root = os.fspath(self.root)
         for raw in candidates:
             for rel in dict.fromkeys((unquote(raw), raw)):
                 if not rel or rel.endswith("/"):
                     continue
-                path = (self.root / rel).resolve()
-                if not path.is_relative_to(self.root):
+                path = os.path.realpath(os.path.join(root, rel))
+                if _inside(path, root) is None:
                     raise Refused("outside_mount", f"{url} climbs out of mount {self.given!r}")
-                if path.is_file():
-                    return path
+                if os.path.isfile(path):
+                    return Path(path)
         return None
+
+
+def _inside(path: str, root: str) -> str | None:
+    """``path`` relative to ``root`` (both absolute and resolved; ``"."`` for the root
+    itself), or None when it lies outside: what ``Path.relative_to`` gives, on strings.
+
+    >>> _inside("/m/a/b.md", "/m"), _inside("/m", "/m"), _inside("/mx/b.md", "/m"), _inside("/a", "/")
+    ('a/b.md', '.', None, 'a')
+    """
+    if path == root:
+        return "."
+    top = root if root.endswith("/") else root + "/"
+    return path[len(top):] if path.startswith(top) else None
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ class Page:
 
 
 class _Frame:
-    __slots__ = ("tag", "path", "depth", "counts", "block", "md", "dirty", "anchor", "in_link", "skip")
+    __slots__ = ("tag", "path", "depth", "counts", "block", "md", "dirty", "anchor", "in_link", "skip", "bid")
 
     def __init__(self, tag, path, depth, block, anchor, in_link, skip):
         self.tag = tag
@@ -145,6 +145,7 @@ class _Frame:
         self.counts: dict[str, int] = {}
         self.block = block          # the frame whose path is this node's block (self for blocks)
         self.md = 0
+        self.bid = None             # block id, once asked for (cleared when md moves on)
         self.dirty = False
         self.anchor = anchor        # list of link dicts collecting anchor text, or None
         self.in_link = in_link
@@ -168,12 +169,16 @@ class _Walker:
     # -- blocks, context, text ------------------------------------------------------------
     def block_id(self, frame: _Frame) -> str:
         b = frame.block
-        return f"{b.path}/md[{b.md}]" if self.markdown else b.path
+        bid = b.bid
+        if bid is None:
+            bid = b.bid = f"{b.path}/md[{b.md}]" if self.markdown else b.path
+        return bid
 
     def md_boundary(self, frame: _Frame) -> None:
         b = frame.block
         if b.dirty:
             b.md += 1
+            b.bid = None
             b.dirty = False
 
     def add_context(self, frame: _Frame, s: str) -> None:

@@ -149,6 +149,7 @@ def split_fragment(url: str) -> tuple[str, str | None]:
     return url, None
 
 
+@lru_cache(maxsize=65536)   # template links recur on every page of a site
 def scheme_kind(href: str | None) -> str:
     """What an href points at: url, fragment, javascript, mailto, data, tel or other.
 
