@@ -67,7 +67,10 @@ MIN_SPANS = 2
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 _LATIN = re.compile(r"[a-z][a-z0-9'\-]{3,}")
-_URL = re.compile(r"\S+://\S+")
+# a run of non-space characters holding "://": a match always starts where its run starts, and
+# the look-behind says so (without it, each position of a long run without spaces, as Chinese
+# lines are, would be tried again: quadratic)
+_URL = re.compile(r"(?<!\S)\S+://\S+")
 _DIGITS = re.compile(r"[\d\s\W_]+")
 
 
@@ -83,7 +86,9 @@ def story_terms(text: str) -> Counter:
     """
     terms: Counter = Counter()
     for run in _CJK.findall(text):
-        terms.update(run[i : i + 3] for i in range(len(run) - 2))
+        n = len(run) - 2
+        if n > 0:   # the 3-grams run[i:i+3], sliced in C
+            terms.update(map(run.__getitem__, map(slice, range(n), range(3, n + 3))))
     terms.update(w.strip("'-") for w in _LATIN.findall(text) if len(w.strip("'-")) >= 4)
     return terms
 
@@ -216,7 +221,7 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
         title = normalize_text(d.get("title"))
         text = f"{title}\n{body}" if title and title not in body else body
         texts.append(_URL.sub(" ", text))
-    usable = [len(re.sub(r"\s", "", t)) >= MIN_CHARS for t in texts]
+    usable = [sum(map(len, t.split())) >= MIN_CHARS for t in texts]   # characters but white space
     dates = [_date(d.get("published")) for d in documents]
     pairs: dict[tuple[int, int], tuple[float, list[dict]]] = {}
 

@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 NUM_PERM = 128
-_WS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +76,7 @@ def normalize_text(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = _t2s().convert(text)
-    return _WS.sub(" ", text.lower()).strip()
+    return " ".join(text.lower().split())    # str.split()'s white space is re's \s
 
 
 def normalize_lines(text: str | None) -> list[str]:
@@ -93,7 +92,7 @@ def normalize_lines(text: str | None) -> list[str]:
     # the whole text folded at once (one OpenCC call, not one per line: neither NFKC nor
     # OpenCC's phrase matching crosses a line break), then each line lower-cased and spaced
     text = _t2s().convert(unicodedata.normalize("NFKC", text))
-    return [n for n in (_WS.sub(" ", line.lower()).strip() for line in text.splitlines()) if n]
+    return [n for n in (" ".join(line.lower().split()) for line in text.splitlines()) if n]
 
 
 def _group_of(url: str) -> str:
@@ -207,12 +206,13 @@ def shingles(text: str, k: int = 5) -> set[str]:
     >>> shingles("ab", 3)
     {'ab'}
     """
-    s = _WS.sub("", text or "")
+    s = "".join((text or "").split())
     if not s:
         return set()
     if len(s) <= k:
         return {s}
-    return {s[i : i + k] for i in range(len(s) - k + 1)}
+    n = len(s) - k + 1
+    return set(map(s.__getitem__, map(slice, range(n), range(k, n + k))))   # s[i:i+k], sliced in C
 
 
 _PERMUTATIONS: dict = {}
@@ -290,5 +290,5 @@ def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
         perms = _PERMUTATIONS[num_perm] = (proto.permutations, proto.scheme)
     m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32,  # C-speed, deterministic 32-bit hash
                 permutations=perms[0], scheme=perms[1])
-    m.update_batch([s.encode("utf-8") for s in items])   # a minimum: the same in any order
+    m.update_batch(list(map(str.encode, items)))   # UTF-8; a minimum: the same in any order
     return m
