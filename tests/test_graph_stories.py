@@ -244,3 +244,28 @@ def test_phrases_shared_by_chance_in_a_large_collection(grid, joined):
     assert bool(stories) is joined
     if not grid:
         assert _groups(stories) == {frozenset(d["url"] for d in pair)}
+
+
+@pytest.mark.parametrize("text, dropped", [
+    ("see https://a.org/x now", "see   now"),
+    ("马克龙表示https://a.org/x。欧洲", " "),                  # the whole run without spaces goes
+    ("://x and a:// and x://", "://x and a:// and x://"),    # nothing before or after ://
+    ("a://b://c d", "  d"),
+    ("line\nhttp://a.org\tok", "line\n \tok"),
+])
+def test_url_runs_dropped(text, dropped):
+    from graph.stories import _URL
+    assert _URL.sub(" ", text) == dropped
+
+
+def test_url_runs_as_the_plain_pattern():
+    """The anchored pattern is the plain ``\\S+://\\S+`` without its quadratic retries."""
+    import random
+
+    from graph.stories import _URL
+    plain = re.compile(r"\S+://\S+")
+    rng = random.Random(5)
+    alphabet = "a:/ \n中\u3000x."
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert _URL.sub(" ", text) == plain.sub(" ", text), text
