@@ -1,6 +1,7 @@
 """Link extraction (crawler.extract.links / markdown): every link kind, blocks, context, markers."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,14 @@ def test_markdown_autolinks_and_reference_uses(line, expected):
     # the definitions are recorded once each, angle brackets or not
     assert [(l["href"], l["anchor_text"]) for l in page.links if l["attribute"] == "md-ref"] == [
         ("https://ref.example.org/one", "R1"), ("https://ref.example.org/l.png", "logo")]
+
+
+def test_white_space_of_str_split_is_that_of_re():
+    """``_collapse`` (and graph.text's normalizers) collapse white space with ``str.split()``:
+    the same characters as ``\\s`` of a Unicode pattern, checked over every code point."""
+    from crawler.extract.links import _collapse
+    every = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
+    assert set(re.findall(r"\s", every)) == {c for c in every if c.isspace()}
+    sample = "".join(sorted(set(re.findall(r"\s", every))))
+    text = f"{sample}a{sample}b c\u3000d{sample}"
+    assert _collapse(text) == re.sub(r"\s+", " ", text).strip() == "a b c d"
