@@ -108,18 +108,17 @@ class CrawlRecordsPipeline:
         winners = set(self.winner.values())
         n_links = 0
         tmp_docs, tmp_links = temp_path(self.out / DOCUMENTS), temp_path(self.out / LINKS)
-        with open(tmp_docs, "w", encoding="utf-8", newline="\n") as docs, \
-                open(tmp_links, "w", encoding="utf-8", newline="\n") as links:
-            for (url, key), record in _dedupe(self.records.merged()):
+        with open(tmp_docs, "wb") as docs, open(tmp_links, "wb") as links:   # UTF-8 lines, as spilled
+            for (url, key), record in _dedupe(self.records.merged(raw=True)):
                 if key != self.winner[url]:
                     continue
-                document, _, rest = record.partition("\t")
+                document, _, rest = record.partition(b"\t")
                 docs.write(document)
-                docs.write("\n")
+                docs.write(b"\n")
                 if rest:
-                    n_links += rest.count("\t") + 1
-                    links.write(rest.replace("\t", "\n"))
-                    links.write("\n")
+                    n_links += rest.count(b"\t") + 1
+                    links.write(rest.replace(b"\t", b"\n"))
+                    links.write(b"\n")
         manifest = self.manifest(winners, n_links)
         tmp_manifest = temp_path(self.out / MANIFEST)
         tmp_manifest.write_text(manifest_text(manifest), encoding="utf-8")
