@@ -378,18 +378,23 @@ class _Walker:
                 if rec["alt"] is None and alt:
                     rec["alt"] = alt
 
-    def text_node(self, node, parent: _Frame):
-        """A text node (a generator of the links it completes)."""
+    def text_node(self, node, parent: _Frame) -> Iterator[dict] | None:
+        """A text node: a generator of the links it completes, or None when it can hold none
+        (most text nodes: taken here, without a generator per node)."""
         if parent.skip:
-            return
+            return None
         text = node.text_content or ""
         if not text:
-            return
+            return None
         if parent.in_link:
             for rec in parent.in_link:
                 if len(rec["anchor_text"]) < 2000:
                     rec["anchor_text"] += text
-        yield from self.scan_text(parent, text)
+        if not self.markdown and (parent.in_link or not ("://" in text or "www." in text.lower())):
+            self.add_context(parent, text)     # what scan_text does with text that holds no URL
+            self.add_text(text)
+            return None
+        return self.scan_text(parent, text)
 
     def enter(self, node, parent: _Frame) -> _Frame | None:
         tag = node.tag
@@ -456,7 +461,9 @@ class _Walker:
             if self.pending and not stack[-1].in_link:
                 yield from self.drain()
             if node.tag == "-text":
-                yield from self.text_node(node, stack[-1])
+                links = self.text_node(node, stack[-1])
+                if links is not None:
+                    yield from links
                 frame = None
             else:
                 frame = self.enter(node, stack[-1])
