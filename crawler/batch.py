@@ -30,7 +30,7 @@ from crawler.errors import SkipInput, failure_reason
 from crawler.extract import ParsedDocument, parse_document
 from crawler.handlers import serve_local
 from crawler.items import DocumentItem, DocumentRecords, InputItem, LinkItem, reading_key, record_of
-from crawler.sortio import dumps
+from crawler.sortio import dumpb
 from crawler.store import InputFile, LocalStore, Served, WarcRecord, url_key
 
 logger = logging.getLogger(__name__)
@@ -119,13 +119,13 @@ def parse_served(served: Served, body: bytes, depth: int, *, follow: bool = Fals
     doc.update(input=served.input, links=len(parsed.links), depth=depth, record=served.record,
                size=len(body), sha1=hashlib.sha1(body).hexdigest())
     item = DocumentItem(**doc)
-    document = dumps(record_of(item))
+    document = dumpb(record_of(item))
     url = item.url
     key = reading_key(depth, served.input, served.record)
     lines = []
     for position, link in enumerate(parsed.links):
         rec = link_record(link, position, url)
-        lines.append((rec["position"], dumps(rec)))
+        lines.append((rec["position"], dumpb(rec)))
     lines = [line for _, line in sorted(lines)]       # the order of links.jsonl: position, then line
     targets = follow_targets(parsed.links, store, online) if follow and store is not None else []
     return DocumentRecords(url=url, key=key, input=served.input, content_type=item.content_type,

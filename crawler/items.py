@@ -97,8 +97,8 @@ class DocumentRecords:
     key: str                      # reading_key of this reading
     input: str
     content_type: str
-    document: str                 # its documents.jsonl line
-    links: list[str] = field(default_factory=list)   # its links.jsonl lines, by (position, line)
+    document: bytes               # its documents.jsonl line (UTF-8, as written: crawler.sortio.dumpb)
+    links: list[bytes] = field(default_factory=list)   # its links.jsonl lines, by (position, line)
     follow: list[str] = field(default_factory=list)  # link targets to request at depth + 1
 
 

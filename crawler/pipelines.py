@@ -84,7 +84,7 @@ class CrawlRecordsPipeline:
                 readings[key] = (doc.input, doc.content_type)
                 if url not in winner or key < winner[url]:
                     winner[url] = key
-                records.add((url, key), "\t".join([doc.document, *doc.links]))
+                records.add((url, key), b"\t".join([doc.document, *doc.links]))
                 self.held += 1 + len(doc.links)
             if self.held >= self.chunk_lines:
                 records.spill()
@@ -109,7 +109,7 @@ class CrawlRecordsPipeline:
         n_links = 0
         tmp_docs, tmp_links = temp_path(self.out / DOCUMENTS), temp_path(self.out / LINKS)
         with open(tmp_docs, "wb") as docs, open(tmp_links, "wb") as links:   # UTF-8 lines, as spilled
-            for (url, key), record in _dedupe(self.records.merged(raw=True)):
+            for (url, key), record in _dedupe(self.records.merged()):
                 if key != self.winner[url]:
                     continue
                 document, _, rest = record.partition(b"\t")

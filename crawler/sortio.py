@@ -17,6 +17,26 @@ import orjson
 from crawler.errors import OutputError
 
 
+def dumpb(obj) -> bytes:
+    """:func:`dumps` as the UTF-8 bytes the record files hold: what the crawl's workers hand
+    to the crawl process, which writes them as they are (no decoding and encoding again).
+    Text no UTF-8 can hold (lone surrogates) is written as JSON escapes: the same value.
+
+    >>> dumpb({"b": 1, "a": "中"}).decode("utf-8") == dumps({"b": 1, "a": "中"})
+    True
+    >>> dumpb({"a": "\\ud800"})
+    b'{"a":"\\\\ud800"}'
+    """
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        pass
+    try:
+        return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
 def dumps(obj) -> str:
     """One canonical JSON line (no newline): sorted keys, compact, UTF-8 text.
 
@@ -39,25 +59,26 @@ def dumps(obj) -> str:
 class ExternalSorter:
     """Collect ``(key, line)`` pairs; spill sorted chunks to ``work_dir``; merge them.
 
-    ``key`` is a tuple of str/int (compared as JSON lists); ``line`` a JSON line.
+    ``key`` is a tuple of str/int (compared as JSON lists); ``line`` a JSON line as UTF-8
+    bytes (:func:`dumpb`), written and read back as it is. UTF-8 bytes sort as their text does.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     s = ExternalSorter(d, "x", chunk_lines=2)
     ...     for k in ["c", "a", "b"]:
-    ...         s.add((k,), dumps({"k": k}))
+    ...         s.add((k,), dumpb({"k": k}))
     ...     [line for _, line in s.merged()]
-    ['{"k":"a"}', '{"k":"b"}', '{"k":"c"}']
+    [b'{"k":"a"}', b'{"k":"b"}', b'{"k":"c"}']
     """
 
     def __init__(self, work_dir: str | os.PathLike, name: str, chunk_lines: int = 50_000):
         self.work_dir = Path(work_dir)
         self.name = name
         self.chunk_lines = chunk_lines
-        self._buffer: list[tuple[list, str]] = []
+        self._buffer: list[tuple[list, bytes]] = []
         self._chunks: list[Path] = []
 
-    def add(self, key: tuple, line: str) -> None:
+    def add(self, key: tuple, line: bytes) -> None:
         self._buffer.append((list(key), line))
         if len(self._buffer) >= self.chunk_lines:
             self._spill()
@@ -71,27 +92,23 @@ class ExternalSorter:
             return
         self._buffer.sort(key=lambda pair: (pair[0], pair[1]))
         path = self.work_dir / f"{self.name}.{len(self._chunks):05d}.chunk"
-        with open(path, "w", encoding="utf-8") as fh:
+        with open(path, "wb") as fh:
             for key, line in self._buffer:
                 # JSON escapes control characters, so a tab never occurs inside key or line
-                fh.write(f"{json.dumps(key, ensure_ascii=False)}\t{line}\n")
+                fh.write(json.dumps(key, ensure_ascii=False).encode("utf-8"))
+                fh.write(b"\t")
+                fh.write(line)
+                fh.write(b"\n")
         self._chunks.append(path)
         self._buffer = []
 
-    def merged(self, raw: bool = False) -> Iterator[tuple[list, str | bytes]]:
-        """All pairs in (key, line) order; with ``raw``, each line as the UTF-8 bytes it was
-        spilled as (a caller that writes them out skips decoding and encoding them again:
-        most of the crawl's last, one-process seconds). UTF-8 bytes sort as their text does."""
+    def merged(self) -> Iterator[tuple[list, bytes]]:
+        """All pairs in (key, line) order."""
         self._spill()
         files = [open(path, "rb") for path in self._chunks]  # noqa: SIM115
         try:
             streams = [map(_split, fh) for fh in files]
-            pairs = heapq.merge(*streams, key=lambda pair: (pair[0], pair[1]))
-            if raw:
-                yield from pairs
-            else:
-                for key, line in pairs:
-                    yield key, line.decode("utf-8")
+            yield from heapq.merge(*streams, key=lambda pair: (pair[0], pair[1]))
         finally:
             for fh in files:
                 fh.close()

@@ -16,7 +16,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.errors import ArgumentError
 from crawler.handlers import LocalStoreDownloadHandler
-from crawler.sortio import ExternalSorter, dumps
+from crawler.sortio import ExternalSorter, dumpb, dumps
 from crawler.spiders.seeds import CrawlOptions
 from crawler.store import LocalStore, Mount, Refused, charset_of
 
@@ -175,14 +175,13 @@ def test_handler_serves_mount():
 @pytest.mark.parametrize("chunk_lines", [1, 3, 1000])
 def test_external_sort_matches_sorted(tmp_path, chunk_lines):
     rng = random.Random(7)
-    pairs = [((rng.choice("abc"), rng.randrange(50)), dumps({"n": i, "t": rng.choice(["中", "a", "é", "\U0001F600"])}))
+    pairs = [((rng.choice("abc"), rng.randrange(50)), dumpb({"n": i, "t": rng.choice(["中", "a", "é", "\U0001F600"])}))
              for i in range(200)]   # ties broken by the line: UTF-8 bytes sort as their text
     sorter = ExternalSorter(tmp_path, "t", chunk_lines=chunk_lines)
     for key, line in pairs:
         sorter.add(key, line)
     merged = [(tuple(k), line) for k, line in sorter.merged()]
     assert merged == sorted(pairs, key=lambda p: (list(p[0]), p[1]))
-    assert [(tuple(k), line.decode("utf-8")) for k, line in sorter.merged(raw=True)] == merged
     sorter.cleanup()
     assert list(tmp_path.iterdir()) == []
 

@@ -2,14 +2,14 @@ import json
 
 import pytest
 
-from crawler.sortio import dumps
+from crawler.sortio import dumpb, dumps
 
 
 def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-@pytest.mark.parametrize("obj", [
+OBJECTS = [
     {"b": 1, "a": "中", "c": None, "d": True, "e": False},
     {"s": "tab\there\nnew\rret\bback\fform\x00nul\x1funit\x7fdel"},     # control characters
     {"s": "quote\" back\\ slash/ <>&'"},
@@ -22,6 +22,21 @@ def _json(obj) -> str:
     {1: "int key"},                                     # not a string key: json
     [1, "list", None],
     "a string",
-])
+]
+
+
+@pytest.mark.parametrize("obj", OBJECTS)
 def test_dumps_writes_what_json_writes(obj):
     assert dumps(obj) == _json(obj)
+
+
+@pytest.mark.parametrize("obj", OBJECTS)
+def test_dumpb_is_dumps_in_utf8(obj):
+    """The record lines the crawl writes: dumps's text in UTF-8; text UTF-8 cannot hold
+    (a lone surrogate) as a JSON escape, which reads back as the same value."""
+    line = dumpb(obj)
+    try:
+        assert line == dumps(obj).encode("utf-8")
+    except UnicodeEncodeError:
+        assert line == json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
+    assert json.loads(line) == json.loads(_json(obj))
