@@ -30,8 +30,8 @@ from importlib import resources
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract.markdown import (heading_text, is_heading, is_rule, iter_spans, plain_line, resolve_references,
-                                      scan_line)
+from crawler.extract.markdown import (heading_text, is_heading, is_rule, iter_spans, may_hold_bare_url, plain_line,
+                                      resolve_references, scan_line)
 from crawler.extract.urls import embedded_urls, normalize_url, scheme_kind, url_flags
 
 __all__ = ["Page", "extract_links", "iter_links", "find_marker", "MAX_TEXT"]
@@ -247,7 +247,7 @@ class _Walker:
         """Emit the bare URLs of one run of text (cut where GitHub's autolinker cuts them),
         keeping the block's context and text up to date."""
         pos = 0
-        for sp in iter_spans(text, markdown=False) if ("://" in text or "www." in text.lower()) else ():
+        for sp in iter_spans(text, markdown=False) if may_hold_bare_url(text) else ():
             self.add_context(frame, text[pos:sp.start])
             self.emit(frame, sp.href, via="bare", tag="text", attribute="text", anchor_text=sp.text)
             self.add_context(frame, text[sp.start:sp.end])
@@ -390,7 +390,7 @@ class _Walker:
             for rec in parent.in_link:
                 if len(rec["anchor_text"]) < 2000:
                     rec["anchor_text"] += text
-        if not self.markdown and (parent.in_link or not ("://" in text or "www." in text.lower())):
+        if not self.markdown and (parent.in_link or not may_hold_bare_url(text)):
             self.add_context(parent, text)     # what scan_text does with text that holds no URL
             self.add_text(text)
             return None

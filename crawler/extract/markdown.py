@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from crawler.extract.urls import BARE_URL_RE, trim_autolink
 
-__all__ = ["Span", "scan_line", "iter_spans", "is_heading", "is_rule", "heading_text", "plain_line",
-           "resolve_references"]
+__all__ = ["Span", "scan_line", "iter_spans", "may_hold_bare_url", "is_heading", "is_rule", "heading_text",
+           "plain_line", "resolve_references"]
 
 _DEST = r"(?:<[^<>\n]{0,4000}>|(?:[^\s()]++|\([^\s()]{0,4000}+\)){1,2000}+)"
 _TITLE = r"(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\([^()\n]{0,500}\))"
@@ -148,6 +148,16 @@ def scan_line(line: str, markdown: bool = True) -> list[Span]:
     return list(iter_spans(line, markdown))
 
 
+def may_hold_bare_url(text: str) -> bool:
+    """Whether ``text`` can hold a bare URL at all (``://`` or ``www.``): the cheap test
+    before looking for one.
+
+    >>> may_hold_bare_url("see WWW.example.org"), may_hold_bare_url("no link here")
+    (True, False)
+    """
+    return "://" in text or "www." in text.lower()
+
+
 def iter_spans(line: str, markdown: bool = True):
     """Stream the spans of :func:`scan_line` in order, in memory bounded by one span (a
     50 MB line with millions of URLs is never held as a list)."""
@@ -158,7 +168,7 @@ def iter_spans(line: str, markdown: bool = True):
                        text=m.group("label"), title=_title(m.group("title")))
             return
     md = _md_spans(line) if markdown and "[" in line else iter(())
-    bare = _bare_spans(line) if ("://" in line or "www." in line.lower()) else iter(())
+    bare = _bare_spans(line) if may_hold_bare_url(line) else iter(())
     cur = next(md, None)
     covered_to = -1
     for b in bare:
