@@ -270,12 +270,23 @@ def _cc(config: str):
     return None
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+#: the code points of Han characters (those ``_script_classes`` converts one by one)
+_HAN_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF))
+_KANA_RANGES = ((0x3040, 0x30FF),)
+_HANGUL_RANGES = ((0xAC00, 0xD7AF), (0x1100, 0x11FF))
+_CYR_RANGES = ((0x0400, 0x04FF),)
+
+
+def _class(*ranges: tuple[int, int]) -> re.Pattern:
+    return re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in ranges) + "]")
+
+
+_HAN = _class(*_HAN_RANGES)
+_KANA = _class(*_KANA_RANGES)
+_HANGUL = _class(*_HANGUL_RANGES)
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:'[A-Za-z]+)?")
-_CYR = re.compile(r"[\u0400-\u04ff]")
-_KANA_HANGUL_CYR = re.compile(r"[\u3040-\u30ff\uac00-\ud7af\u1100-\u11ff\u0400-\u04ff]")
+_CYR = _class(*_CYR_RANGES)
+_KANA_HANGUL_CYR = _class(*_KANA_RANGES, *_HANGUL_RANGES, *_CYR_RANGES)
 
 
 def zh_script(text: str) -> tuple[str, int, int]:
@@ -297,10 +308,6 @@ def _script_counts(text: str) -> tuple[str, int, int]:
         return "zh-Hans", 0, 0
     trad, simp = len(classes[0].findall(text)), len(classes[1].findall(text))
     return ("zh-Hant" if trad > simp else "zh-Hans"), trad, simp
-
-
-#: the code points ``_HAN`` matches
-_HAN_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF))
 
 
 @lru_cache(maxsize=1)
