@@ -18,12 +18,20 @@ from crawler.errors import OutputError
 
 
 def dumpb(obj) -> bytes:
-    """:func:`dumps` as the UTF-8 bytes the record files hold: what the crawl's workers hand
-    to the crawl process, which writes them as they are (no decoding and encoding again).
-    Text no UTF-8 can hold (lone surrogates) is written as JSON escapes: the same value.
+    """One canonical JSON line (no newline) as the UTF-8 bytes the record files hold:
+    sorted keys, compact; what the crawl's workers hand to the crawl process, which writes
+    them as they are.
 
-    >>> dumpb({"b": 1, "a": "中"}).decode("utf-8") == dumps({"b": 1, "a": "中"})
-    True
+    Written by orjson (the crawl writes one line per link: a tenth of its parsing time went
+    to ``json.dumps``), the same text as ``json.dumps(obj, ensure_ascii=False,
+    sort_keys=True, separators=(",", ":"))`` for records of strings, integers, booleans,
+    None, lists and dicts (tests/test_sortio.py); what orjson refuses (integers beyond 64
+    bits, keys that are not strings) goes to ``json``, and text no UTF-8 can hold (lone
+    surrogates) is written as JSON escapes: the same value. Floats, which crawl records do
+    not hold, would be written as orjson writes them.
+
+    >>> dumpb({"b": 1, "a": "中"}).decode("utf-8")
+    '{"a":"中","b":1}'
     >>> dumpb({"a": "\\ud800"})
     b'{"a":"\\\\ud800"}'
     """
@@ -35,25 +43,6 @@ def dumpb(obj) -> bytes:
         return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
-
-
-def dumps(obj) -> str:
-    """One canonical JSON line (no newline): sorted keys, compact, UTF-8 text.
-
-    Written by orjson (the crawl writes one line per link: a tenth of its parsing time went
-    to ``json.dumps``), the same text as ``json.dumps(obj, ensure_ascii=False,
-    sort_keys=True, separators=(",", ":"))`` for records of strings, integers, booleans,
-    None, lists and dicts (tests/test_sortio.py); what orjson refuses (lone surrogates,
-    integers beyond 64 bits, keys that are not strings) goes to ``json``. Floats, which
-    crawl records do not hold, would be written as orjson writes them.
-
-    >>> dumps({"b": 1, "a": "中"})
-    '{"a":"中","b":1}'
-    """
-    try:
-        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode("utf-8")
-    except TypeError:
-        return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 class ExternalSorter:
@@ -95,7 +84,7 @@ class ExternalSorter:
         with open(path, "wb") as fh:
             for key, line in self._buffer:
                 # JSON escapes control characters, so a tab never occurs inside key or line
-                fh.write(json.dumps(key, ensure_ascii=False).encode("utf-8"))
+                fh.write(dumpb(key))
                 fh.write(b"\t")
                 fh.write(line)
                 fh.write(b"\n")
