@@ -32,7 +32,7 @@ from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of
 from graph.text import (  # noqa: F401 - normalize_text: for the doctests
-    NUM_PERM, candidate_pairs, content_texts, fold, minhash, normalize_text, shingles,
+    NUM_PERM, candidate_pairs, content_texts, fold, normalize_text, shingles, signature,
 )
 
 __all__ = [
@@ -563,7 +563,7 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
                 texts.append(text)
             else:
                 texts[r] = text     # a URL given twice: its last record
-            sigs[r] = minhash(sh).hashvalues
+            sigs[r] = signature(sh)
     cache: dict[int, set[str]] = {}
 
     def shingle_set(r: int) -> set[str]:

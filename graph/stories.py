@@ -38,7 +38,7 @@ from datetime import date
 import numpy as np
 
 from graph.text import (
-    NUM_PERM, candidate_pairs, content_texts, minhash, normalize_text, shingles,
+    NUM_PERM, candidate_pairs, content_texts, normalize_text, shingles, signature,
 )
 
 __all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs", "shared_spans"]
@@ -229,7 +229,7 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
     rows = [k for k in range(len(documents)) if usable[k]]
     sigs = np.empty((len(rows), NUM_PERM), dtype=np.uint64)
     for r, k in enumerate(rows):
-        sigs[r] = minhash(shingles(texts[k], 5)).hashvalues
+        sigs[r] = signature(shingles(texts[k], 5))
     for x, y in candidate_pairs(sigs, NEAR_DUP):
         i, j = rows[x], rows[y]
         jac = float(np.count_nonzero(sigs[x] == sigs[y])) / NUM_PERM     # MinHash.jaccard

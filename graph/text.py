@@ -28,6 +28,7 @@ __all__ = [
     "content_texts",
     "shingles",
     "minhash",
+    "signature",
     "lsh_bands",
     "candidate_pairs",
     "NUM_PERM",
@@ -274,6 +275,56 @@ def candidate_pairs(signatures: np.ndarray, threshold: float) -> list[tuple[int,
     return sorted(found)
 
 
+def _permutations(num_perm: int) -> tuple:
+    """(a, b, scheme) of datasketch's MinHash of ``num_perm`` with seed 1: generating them is
+    most of a small MinHash's cost, so once per size."""
+    perms = _PERMUTATIONS.get(num_perm)
+    if perms is None:
+        proto = MinHash(num_perm=num_perm, seed=1)
+        perms = _PERMUTATIONS[num_perm] = (*proto.permutations, proto.scheme)
+    return perms
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer on a ``uint32`` array (datasketch's pre-mix of hash
+    values in its ``affine32`` scheme; multiplication wraps modulo 2**32)."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def signature(items: Iterable[str], num_perm: int = NUM_PERM) -> np.ndarray:
+    """The MinHash signature of ``items``: the ``hashvalues`` of :func:`minhash` (CRC-32 of
+    each item's UTF-8, datasketch's permutations of seed 1), computed without a Python step
+    per item in datasketch's ``affine32`` scheme (its default); other schemes go through a
+    datasketch ``MinHash``. The same values either way (``tests/test_graph_text.py``).
+
+    Examples
+    --------
+    >>> items = shingles("the same old story about mirrors")
+    >>> bool((signature(items) == minhash(items).hashvalues).all())
+    True
+    """
+    a, b, scheme = _permutations(num_perm)
+    if scheme != "affine32":
+        return _datasketch_minhash(items, num_perm).hashvalues
+    hv = np.fromiter(map(zlib.crc32, map(str.encode, items)), dtype=np.uint32)
+    if not len(hv):
+        return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    # (items x permutations) at once: a few MB for the longest texts
+    return (_fmix32(hv)[:, None] * a + b).min(axis=0)
+
+
+def _datasketch_minhash(items: Iterable[str], num_perm: int) -> MinHash:
+    a, b, scheme = _permutations(num_perm)
+    m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32,  # C-speed, deterministic 32-bit hash
+                permutations=(a, b), scheme=scheme)
+    m.update_batch(list(map(str.encode, items)))   # UTF-8; a minimum: the same in any order
+    return m
+
+
 def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
     """A datasketch ``MinHash`` of ``items`` (deterministic: fixed seed, CRC-32 item hash).
 
@@ -284,11 +335,4 @@ def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
     >>> a.jaccard(b) > 0.8
     True
     """
-    perms = _PERMUTATIONS.get(num_perm)
-    if perms is None:   # generating the permutations is most of a small MinHash's cost: once per size
-        proto = MinHash(num_perm=num_perm, seed=1)
-        perms = _PERMUTATIONS[num_perm] = (proto.permutations, proto.scheme)
-    m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32,  # C-speed, deterministic 32-bit hash
-                permutations=perms[0], scheme=perms[1])
-    m.update_batch(list(map(str.encode, items)))   # UTF-8; a minimum: the same in any order
-    return m
+    return _datasketch_minhash(items, num_perm)

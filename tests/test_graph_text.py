@@ -39,6 +39,36 @@ def test_minhash_close_and_far():
     assert a.jaccard(c) < 0.2
 
 
+@pytest.mark.parametrize("items", [
+    set(),
+    {"a"},
+    {"abcde", "bcdef"},
+    shingles(normalize_text("這是同一篇文章的文字，關於鏡像。" * 4)),
+    shingles("completely unrelated english words here, and more of them " * 20),
+    {"\U0001f600\u0301x", "\x00\x7f", "ｱｲｳ"},            # astral, combining, control, half-width
+])
+@pytest.mark.parametrize("num_perm", [16, 128])
+def test_signature_is_datasketch_minhash(items, num_perm):
+    from graph.text import signature
+
+    got, expected = signature(items, num_perm), minhash(items, num_perm).hashvalues
+    assert got.dtype == expected.dtype
+    assert got.tolist() == expected.tolist()
+
+
+def test_signature_of_another_scheme_goes_through_datasketch(monkeypatch):
+    from datasketch import MinHash
+
+    from graph import text
+
+    proto = MinHash(num_perm=8, seed=1, scheme="affine64")
+    monkeypatch.setitem(text._PERMUTATIONS, 8, (*proto.permutations, "affine64"))
+    items = shingles("another scheme, the same values as datasketch gives")
+    got = text.signature(items, 8)
+    assert got.dtype == "uint64"
+    assert got.tolist() == text.minhash(items, 8).hashvalues.tolist()
+
+
 @pytest.fixture(scope="module")
 def signed_texts():
     """300 texts: 60 stories, each in 5 copies that differ in a few words (near-duplicates
