@@ -32,7 +32,7 @@ from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of
 from graph.text import (  # noqa: F401 - normalize_text: for the doctests
-    NUM_PERM, candidate_pairs, content_texts, fold, normalize_text, shingles, signature,
+    candidate_pairs, content_texts, fold, normalize_text, shingles, text_signatures,
 )
 
 __all__ = [
@@ -553,17 +553,20 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
     urls: list[str] = []
     texts: list[str] = []
     row: dict[str, int] = {}
-    sigs = np.empty((len(documents), NUM_PERM), dtype=np.uint64)
-    for doc, text in zip(documents, content_texts(documents, boilerplate)):
-        sh = shingles(text, k)
-        if len(sh) >= cfg["min_shingles"]:
+    folded = content_texts(documents, boilerplate)
+    signed, counts = text_signatures(folded, k, distinct=True)
+    sigs = np.empty_like(signed)
+    for i, (doc, text) in enumerate(zip(documents, folded)):
+        # counts: distinct shingle hashes, a lower bound of the distinct shingles
+        if counts[i] >= cfg["min_shingles"] or len(shingles(text, k)) >= cfg["min_shingles"]:
             r = row.setdefault(doc["url"], len(urls))
             if r == len(urls):
                 urls.append(doc["url"])
                 texts.append(text)
             else:
                 texts[r] = text     # a URL given twice: its last record
-            sigs[r] = signature(sh)
+            sigs[r] = signed[i]
+    del folded, signed
     cache: dict[int, set[str]] = {}
 
     def shingle_set(r: int) -> set[str]:

@@ -259,46 +259,51 @@ def _path_ext(url: str | None) -> str:
 
 def _fixed_class(link: dict, doc_url: str, self_urls: set[str]) -> tuple[str, str] | None:
     """Classes decided by the link alone: (class, reason) or None."""
-    table = promo_table()
-    scheme = link.get("scheme_kind") or "url"
-    tag = (link.get("tag") or "").lower()
-    attr = (link.get("attribute") or "").lower()
-    rel = (link.get("rel") or "").lower().strip()
-    target = link.get("target")
+    get = link.get
+    scheme = get("scheme_kind") or "url"
     if scheme == "fragment":
         return "self", "fragment-only link to the document itself"
-    if link.get("marker_kind") == "original":
+    marker_kind = get("marker_kind")
+    if marker_kind == "original":
         # a marker right before a circumvention/app link ("本文转自X（需用翻墙软件...）")
         # belongs to the text, not to that link
         if not any(cat in ("circumvention", "app", "download") for cat, _ in
-                   promo_keywords(link.get("anchor_text") or "", link.get("title"), link.get("alt"))):
-            return "original", f"stated original (marker {link.get('marker')!r})"
-    if link.get("marker_kind") == "share":
-        return "share", f"share link (marker {link.get('marker')!r})"
-    if link.get("via") == "embedded":
+                   promo_keywords(get("anchor_text") or "", get("title"), get("alt"))):
+            return "original", f"stated original (marker {get('marker')!r})"
+    if marker_kind == "share":
+        return "share", f"share link (marker {get('marker')!r})"
+    if get("via") == "embedded":
         return "share", "URL embedded in a share/QR link"
-    if is_share_service(target or link.get("href")):
+    target = get("target")
+    if is_share_service(target or get("href")):
         return "share", "share / QR-code service"
-    if scheme in ("data",):
+    if scheme == "data":
         return "media", "data: URL"
-    if scheme in ("javascript",):
+    if scheme == "javascript":
         return "navigation", "javascript: link"
     if scheme in ("mailto", "tel", "other"):
         return "content", f"{scheme}: link"
+    rel = (get("rel") or "").lower().strip()
+    tag = (get("tag") or "").lower()
+    own = _strip_fragment(target) in self_urls
     if rel in ("canonical", "og:url"):
-        if not target or _strip_fragment(target) in self_urls:
+        if not target or own:
             return "self", f"{rel} of the document"
         return "original", f"{rel} names another URL as this document's own"
-    if tag == "meta" and attr == "content" and _strip_fragment(target) in self_urls:
+    attr = (get("attribute") or "").lower()
+    if tag == "meta" and attr == "content" and own:
         return "self", "meta URL of the document"
-    if target and _strip_fragment(target) in self_urls:
+    if target and own:
         return "self", "points to the document itself"
+    table = promo_table()
     if tag == "link":
         if rel in table["media_rel"]:
             return "media", f"<link rel={rel}>"
         return "navigation", f"<link rel={rel or '?'}>"
-    if tag not in ("link", "meta") and _path_ext(target) in table["media_extensions"]:
-        return "media", f"link to a media file (.{_path_ext(target)})"
+    if tag != "meta":
+        ext = _path_ext(target)
+        if ext in table["media_extensions"]:
+            return "media", f"link to a media file (.{ext})"
     if tag in table["non_navigation_tags"] or (attr in table["media_attributes"] and tag not in ("a", "area")):
         return "media", f"<{tag} {attr}> resource"
     return None
@@ -307,6 +312,7 @@ def _fixed_class(link: dict, doc_url: str, self_urls: set[str]) -> tuple[str, st
 # --------------------------------------------------------------------------- blocks
 
 
+@lru_cache(maxsize=1 << 16)     # block ids repeat on every page of a template
 def _block_key(block: str) -> tuple[str, str]:
     """(group key, path key) of a block id: sibling list items share one group key."""
     block = block or ""
@@ -321,12 +327,18 @@ def _block_key(block: str) -> tuple[str, str]:
     return key, key
 
 
+@lru_cache(maxsize=1 << 16)     # anchor texts repeat (template links)
+def _chars(text: str) -> int:
+    """Characters of ``text`` that are not separators (white space, punctuation)."""
+    return len(_SEP.sub("", text))
+
+
 def _gap(context: str, previous_anchor: str) -> int:
     """Characters of prose between the previous link of the block and this one."""
     ctx = context or ""
     if previous_anchor and previous_anchor in ctx:
         ctx = ctx[ctx.rindex(previous_anchor) + len(previous_anchor):]
-    return len(_SEP.sub("", ctx))
+    return _chars.__wrapped__(ctx)     # contexts seldom repeat: not cached
 
 
 @dataclass
@@ -397,18 +409,17 @@ def _recurrence(blocks: list[_Block], links: list[dict], min_pages: int) -> None
         # (a) sequence recurrence: the block's targets / anchor texts recur in link-dense
         # blocks of other pages (a containment measure, computed with an inverted index).
         item_pages: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for b in dense:
-            for i in b.idx:
-                item_pages[("t", _strip_fragment(links[i].get("target")))].add(b.doc)
-                a = _norm_anchor(links[i])
-                if a:
-                    item_pages[("a", a)].add(b.doc)
-        for b in dense:
+        items = [[(("t", _strip_fragment(links[i].get("target"))), ("a", _norm_anchor(links[i])))
+                  for i in b.idx] for b in dense]
+        for b, its in zip(dense, items):
+            for t, a in its:
+                item_pages[t].add(b.doc)
+                if a[1]:
+                    item_pages[a].add(b.doc)
+        for b, its in zip(dense, items):
             hits = 0
-            for i in b.idx:
-                t = item_pages.get(("t", _strip_fragment(links[i].get("target"))), ())
-                a = item_pages.get(("a", _norm_anchor(links[i])), ())
-                if len(t) >= need or len(a) >= need:
+            for t, a in its:
+                if len(item_pages.get(t, ())) >= need or len(item_pages.get(a, ())) >= need:
                     hits += 1
             if hits >= max(2, math.ceil(0.5 * b.n)):
                 b.recurring = f"links recur in link blocks of {need}+ pages of {ent}"
@@ -444,24 +455,25 @@ def _blocks(documents: list[dict], links: list[dict], fixed: list) -> list[_Bloc
     """The link blocks of every page (links that are not decided by themselves)."""
     doc_ent = {d.get("url"): entity_of(d.get("url") or "") or host_of(d.get("url") or "") or "" for d in documents}
     blocks: dict[tuple[str, str], _Block] = {}
-    order = sorted(range(len(links)), key=lambda i: (links[i].get("source") or "", links[i].get("position") or 0, i))
+    rest = [i for i in range(len(links)) if fixed[i] is None]
+    order = sorted(rest, key=lambda i: (links[i].get("source") or "", links[i].get("position") or 0, i))
     prev_anchor: dict[tuple[str, str], str] = {}
     for i in order:
-        if fixed[i] is not None:
-            continue
         link = links[i]
-        src = link.get("source") or ""
-        key, _ = _block_key(link.get("block") or "")
+        get = link.get
+        src = get("source") or ""
+        key = _block_key(get("block") or "")[0]
         bk = (src, key)
         b = blocks.get(bk)
         if b is None:
             ent = doc_ent.get(src) or entity_of(src) or host_of(src) or src
             b = blocks[bk] = _Block(doc=src, key=key, entity=ent)
-        anchor = link.get("anchor_text") or ""
+        anchor = get("anchor_text") or ""
         b.idx.append(i)
-        b.anchor_chars += max(1, len(_SEP.sub("", anchor))) if not link.get("media") else max(2, len(_SEP.sub("", anchor)))
-        b.prose_chars += _gap(link.get("context") or "", prev_anchor.get(bk, ""))
-        b.media += bool(link.get("media"))
+        media = get("media")
+        b.anchor_chars += max(2 if media else 1, _chars(anchor))
+        b.prose_chars += _gap(get("context") or "", prev_anchor.get(bk, ""))
+        b.media += bool(media)
         prev_anchor[bk] = anchor
     return [blocks[k] for k in sorted(blocks)]
 

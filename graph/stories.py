@@ -38,7 +38,7 @@ from datetime import date
 import numpy as np
 
 from graph.text import (
-    NUM_PERM, candidate_pairs, content_texts, normalize_text, shingles, signature,
+    NUM_PERM, candidate_pairs, content_texts, normalize_text, text_signatures,
 )
 
 __all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs", "shared_spans"]
@@ -227,9 +227,7 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
 
     # near-duplicates: MinHash LSH over 5-shingles (a signature matrix, one row per usable document)
     rows = [k for k in range(len(documents)) if usable[k]]
-    sigs = np.empty((len(rows), NUM_PERM), dtype=np.uint64)
-    for r, k in enumerate(rows):
-        sigs[r] = signature(shingles(texts[k], 5))
+    sigs, _ = text_signatures([texts[k] for k in rows], 5)
     for x, y in candidate_pairs(sigs, NEAR_DUP):
         i, j = rows[x], rows[y]
         jac = float(np.count_nonzero(sigs[x] == sigs[y])) / NUM_PERM     # MinHash.jaccard

@@ -69,6 +69,64 @@ def test_signature_of_another_scheme_goes_through_datasketch(monkeypatch):
     assert got.tolist() == text.minhash(items, 8).hashvalues.tolist()
 
 
+_TEXTS = [
+    "",
+    " \n\t",
+    "a",
+    "abcde",
+    "abcdef",
+    "這是同一篇文章的文字，關於鏡像。" * 4,
+    "mixed 馬克龍 Macron \U0001f600\u0301 ｱｲｳ \x00 é" * 3,
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",                   # one distinct shingle
+    "completely unrelated english words here, and more of them " * 40,
+]
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+@pytest.mark.parametrize("windows, slice_", [(1 << 16, 1 << 13), (7, 3), (1, 1)])   # batches and slices cut anywhere
+def test_text_signatures_are_the_signatures_of_the_shingles(monkeypatch, k, windows, slice_):
+    import zlib
+
+    from graph import text
+
+    monkeypatch.setattr(text, "_WINDOWS", windows)
+    monkeypatch.setattr(text, "_SLICE", slice_)
+    sigs, counts = text.text_signatures(_TEXTS, k, distinct=True)
+    assert sigs.shape == (len(_TEXTS), 128)
+    assert [row.tolist() for row in sigs] == [text.signature(shingles(t, k)).tolist() for t in _TEXTS]
+    assert counts.tolist() == [len({zlib.crc32(x.encode()) for x in shingles(t, k)}) for t in _TEXTS]
+    assert text.text_signatures(_TEXTS, k)[1] is None
+
+
+def test_text_signatures_of_another_scheme_go_through_datasketch(monkeypatch):
+    from datasketch import MinHash
+
+    from graph import text
+
+    proto = MinHash(num_perm=8, seed=1, scheme="affine64")
+    monkeypatch.setitem(text._PERMUTATIONS, 8, (*proto.permutations, "affine64"))
+    sigs, counts = text.text_signatures(_TEXTS, 5, num_perm=8, distinct=True)
+    assert [row.tolist() for row in sigs] == [text.minhash(shingles(t, 5), 8).hashvalues.tolist() for t in _TEXTS]
+    assert counts.tolist() == [len(shingles(t, 5)) for t in _TEXTS]
+
+
+def test_crc32_windows_is_zlibs_crc32():
+    import random
+    import zlib
+
+    import numpy as np
+
+    from graph.text import _crc32_windows
+
+    rng = random.Random(5)
+    data = bytes(rng.randrange(256) for _ in range(500))
+    windows = [(rng.randrange(500), rng.randrange(0, 25)) for _ in range(300)]
+    windows = [(s, min(n, 500 - s)) for s, n in windows]
+    got = _crc32_windows(np.frombuffer(data, dtype=np.uint8), np.array([s for s, _ in windows]),
+                         np.array([n for _, n in windows]))
+    assert got.tolist() == [zlib.crc32(data[s:s + n]) for s, n in windows]
+
+
 @pytest.fixture(scope="module")
 def signed_texts():
     """300 texts: 60 stories, each in 5 copies that differ in a few words (near-duplicates
