@@ -18,6 +18,7 @@ import networkx as nx
 from graph import promo
 from graph import stories as stories_mod
 from graph.build import add_clusters, add_mirrors, add_sources, graph_of, link_edges, set_roles
+from graph.entities import clear_run_caches
 from graph.mirrors import find_mirrors
 from graph.records import load_documents, load_links, load_records
 from graph.roles import class_counts, document_roles, entity_roles
@@ -311,6 +312,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
     finally:      # a step that raised: no worker is left behind
         side.close()
         told.close()
+        clear_run_caches()      # the per-URL caches of this run (graph.entities.run_cache)
 
 
 def analyze(out_dir: str | Path, progress: bool = False,

@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlsplit
 
 import networkx as nx
 
-from graph.entities import entity_of, host_of
+from graph.entities import entity_of, host_of, run_cache
 from graph.text import normalize_text
 
 __all__ = [
@@ -192,7 +192,7 @@ def is_shortener(url: str | None) -> bool:
     return host in promo_table()["_shorteners"]
 
 
-@lru_cache(maxsize=1 << 16)     # called per link; template links repeat their targets
+@run_cache     # called per link; template links repeat their targets
 def is_share_service(url: str | None) -> bool:
     """True when ``url`` is a share or QR-code service link (data table).
 
@@ -247,7 +247,7 @@ def _strip_fragment(url: str | None) -> str:
     return (url or "").split("#", 1)[0].rstrip("/")
 
 
-@lru_cache(maxsize=1 << 16)
+@run_cache
 def _path_ext(url: str | None) -> str:
     try:
         path = urlsplit(url or "").path
@@ -312,7 +312,7 @@ def _fixed_class(link: dict, doc_url: str, self_urls: set[str]) -> tuple[str, st
 # --------------------------------------------------------------------------- blocks
 
 
-@lru_cache(maxsize=1 << 16)     # block ids repeat on every page of a template
+@run_cache     # block ids repeat on every page of a template
 def _block_key(block: str) -> tuple[str, str]:
     """(group key, path key) of a block id: sibling list items share one group key."""
     block = block or ""
@@ -327,7 +327,7 @@ def _block_key(block: str) -> tuple[str, str]:
     return key, key
 
 
-@lru_cache(maxsize=1 << 16)     # anchor texts repeat (template links)
+@run_cache     # anchor texts repeat (template links)
 def _chars(text: str) -> int:
     """Characters of ``text`` that are not separators (white space, punctuation)."""
     return len(_SEP.sub("", text))

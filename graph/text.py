@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash
 
-from graph.entities import entity_of, host_of
+from graph.entities import entity_of, host_of, run_cache
 
 __all__ = [
     "fold",
@@ -62,7 +62,7 @@ def fold(text: str | None) -> str:
     return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
-@lru_cache(maxsize=1 << 17)
+@run_cache
 def normalize_text(text: str | None) -> str:
     """Fold ``text`` for comparison: NFKC (full-width -> half-width), Traditional ->
     Simplified Chinese (opencc ``t2s``), lower case, white space collapsed to one space.
