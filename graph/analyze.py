@@ -187,6 +187,13 @@ def _mirrors(documents: list[dict], links: list[dict]) -> dict:
     return {k: found[k] for k in ("mirrors", "mirror_rules", "host_pairs", "publishers")}
 
 
+def _clusters(documents: list[dict], links: list[dict], classes: list[str]) -> list[dict]:
+    lap = _Lap()
+    clusters = _step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
+    lap("promotional clusters")
+    return clusters
+
+
 def _document_steps(documents: list[dict]) -> tuple[list, list]:
     """The steps that read only the documents: stories, and the sources the documents
     name (``find_sources`` adds those of the mirrors later)."""
@@ -257,15 +264,18 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
                    again=None if reload is None else lambda: reload()[:2])
     if told is None:
         told = _start_document_steps(documents, fork)
+    grouped = None
     try:
         classes = _step("link classes", promo.link_classes, None, documents, links)
         if not classes or len(classes) != len(links):
             classes = fallback_link_classes(documents, links)
         lap("link classes")
         done("link classes")
-        clusters = _step("promotional clusters", promo.promotional_clusters, [], documents, links, classes)
-        lap("promotional clusters")
-        done("promotional clusters")
+        # clusters read the link classes' verdicts: in a forked process beside the graph
+        grouped = _Forked("promotional clusters", _clusters, documents, links, classes, fork=fork,
+                          again=None if reload is None else lambda: (*reload()[:2], classes))
+        if fork:
+            promo.release()     # the child has them; this process is done with them
         edges = link_edges(documents, links, classes)
         counts = class_counts(links, classes)
         if reload is not None:
@@ -274,6 +284,9 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         G = graph_of(documents, edges)
         del edges
         lap("graph")
+        clusters = grouped.result()
+        lap("waited for promotional clusters")
+        done("promotional clusters")
         found = side.result()
         mirrors = found["mirrors"]
         lap("waited for mirrors")
@@ -312,6 +325,8 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
     finally:      # a step that raised: no worker is left behind
         side.close()
         told.close()
+        if grouped is not None:
+            grouped.close()
         clear_run_caches()      # the per-URL caches of this run (graph.entities.run_cache)
 
 

@@ -650,6 +650,12 @@ _LAST: list = []   # [(documents, links, verdicts)]: the last classify_links cal
 _CLUSTER_SIGNALS = ("tracking", "shortener", "template_block", "banner_block", "cross_entity", "promo_share")
 
 
+def release() -> None:
+    """Drop the verdicts kept from the last classification (see ``_classify_cached``): the
+    analysis calls it once it has forked the step that reads them."""
+    _LAST.clear()
+
+
 def _cluster_signal(sig: str) -> bool:
     return sig in _CLUSTER_SIGNALS or sig.startswith("keyword:")
 
@@ -711,7 +717,7 @@ def promotional_clusters(documents: list[dict], links: list[dict], classes: list
     if classes is None:
         classes = link_classes(documents, links)
     verdicts = _classify_cached(documents, links)
-    _LAST.clear()   # hold no reference to the records after the analysis
+    release()   # hold no reference to the records after the analysis
     doc_ent = {d.get("url"): entity_of(d.get("url") or "") or "" for d in documents}
     promo = [i for i, c in enumerate(classes) if c == "promotional"]
     if not promo:

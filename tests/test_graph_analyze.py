@@ -171,6 +171,35 @@ def test_a_failed_document_step_worker_started_before_the_links_loses_nothing(co
     assert calls and calls[0] > 0
 
 
+@pytest.mark.parametrize("records", ["given", "read"])
+def test_a_killed_cluster_worker_loses_nothing(corpus_records, corpus_out, one_process, monkeypatch, caplog,
+                                               records):
+    """The promotional clusters run in a worker forked after the link classes; killed, they
+    run in this process: on the caller's records, or on records read again (``analyze(out)``
+    has freed its own by then)."""
+    import graph.promo as promo_mod
+
+    parent, real = os.getpid(), promo_mod.promotional_clusters
+    calls = []
+
+    def dying(documents, links, *args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(9)
+        calls.append(len(links))
+        return real(documents, links, *args, **kwargs)
+
+    monkeypatch.setattr(promo_mod, "promotional_clusters", dying)
+    with caplog.at_level(logging.WARNING, logger="graph.analyze"):
+        if records == "given":
+            result = analyze_records(*corpus_records, workers=2)
+        else:
+            result = analyze(corpus_out, workers=2)
+    assert _bytes(result) == one_process
+    assert "promotional clusters: worker process ended" in caplog.text
+    assert calls and calls[0] > 0
+    assert json.loads(one_process[0])["promotional_clusters"]      # a real comparison
+
+
 @pytest.mark.parametrize("where", ["load_links", "graph_of"])
 def test_a_failing_analysis_leaves_no_worker_behind(corpus_out, monkeypatch, where):
     """An error in this process (the links unreadable, the graph step raising) while the
@@ -194,6 +223,7 @@ def test_a_failing_analysis_leaves_no_worker_behind(corpus_out, monkeypatch, whe
 
     monkeypatch.setattr(analyze_mod, "source_mentions", slow(analyze_mod.source_mentions))
     monkeypatch.setattr(analyze_mod, "find_mirrors", slow(analyze_mod.find_mirrors))
+    monkeypatch.setattr(analyze_mod.promo, "promotional_clusters", slow(analyze_mod.promo.promotional_clusters))
     monkeypatch.setattr(analyze_mod, where, boom)
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="disk gone"):
