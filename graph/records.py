@@ -5,6 +5,7 @@ counted in ``manifest["problems"]`` of the returned manifest copy).
 """
 from __future__ import annotations
 
+import io
 import json
 import keyword
 import logging
@@ -79,30 +80,44 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
     name = Path(path).name
     share = {}.setdefault    # one object per distinct key / string value, for this file
     makers: dict[tuple, object] = {}
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+
+    def add(number: int, record) -> None:
+        if not isinstance(record, dict):
+            problems.append(f"{name}:{number}: not a JSON object; line skipped")
+            return
+        missing = [k for k in required if k not in record]
+        if missing:
+            problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
+            return
+        keys = tuple(record)
+        make = makers.get(keys, False)
+        if make is False:
+            make = makers[keys] = _row_maker(tuple(share(k, k) for k in keys)) if len(makers) < _MAX_SHAPES else None
+        if make is None:
+            records.append({share(k, k): (share(v, v) if type(v) is str else v) for k, v in record.items()})
+        else:
+            records.append(make([share(v, v) if type(v) is str else v for v in record.values()]))
+
+    # bytes to orjson (no decoding to text and encoding back); a line it refuses (not UTF-8,
+    # not JSON, blank, or holding several lines split by a bare CR) is read as text mode reads it
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
             try:
-                record = _loads(line)
-            except ValueError as exc:
-                problems.append(f"{name}:{number}: not JSON ({getattr(exc, 'msg', exc)}); line skipped")
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                for line in io.StringIO(raw.decode("utf-8", "replace"), newline=None):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = _loads(line)
+                    except ValueError as exc:
+                        problems.append(f"{name}:{number}: not JSON ({getattr(exc, 'msg', exc)}); line skipped")
+                        continue
+                    add(number, record)
                 continue
-            if not isinstance(record, dict):
-                problems.append(f"{name}:{number}: not a JSON object; line skipped")
-                continue
-            missing = [k for k in required if k not in record]
-            if missing:
-                problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
-                continue
-            keys = tuple(record)
-            make = makers.get(keys, False)
-            if make is False:
-                make = makers[keys] = _row_maker(tuple(share(k, k) for k in keys)) if len(makers) < _MAX_SHAPES else None
-            if make is None:
-                records.append({share(k, k): (share(v, v) if type(v) is str else v) for k, v in record.items()})
-            else:
-                records.append(make([share(v, v) if type(v) is str else v for v in record.values()]))
+            if type(record) is dict and float in map(type, record.values()):   # see _loads
+                record = json.loads(raw)
+            add(number, record)
     return records, problems
 
 

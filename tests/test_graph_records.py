@@ -91,6 +91,37 @@ def test_read_jsonl_reads_lines_as_json_loads_does(tmp_path, line):
     assert repr(got) == repr([json.loads(line)])        # repr: nan == nan, int is not float
 
 
+@pytest.mark.parametrize("raw", [
+    b'{"source": "s"}\r\n{"source": "t"}\r\n',                # CRLF
+    b'{"source": "s"}\r{"source": "t"}\n',                      # a bare CR ends a line in text mode
+    b'{"source": "s\xff\xfe"}\n{"source": "t"}\n',            # not UTF-8: replaced, as text mode reads it
+    b'\xe3\x80\x80\n\xc2\x85\n{"source": "s"}\n',          # lines of Unicode white space are blank
+    b'\n\n{"source": "s"}',                                    # blank lines, no final newline
+    b'{"source": "s", "x": 1.5, "n": 12345678901234567890123}\n',
+])
+def test_read_jsonl_reads_bytes_as_text_mode_does(tmp_path, raw):
+    """Lines go to orjson as bytes; what it refuses is read as text: the records are those of
+    the file read in text mode (universal newlines, invalid UTF-8 replaced) and ``json.loads``."""
+    from graph.records import read_jsonl
+    path = tmp_path / "links.jsonl"
+    path.write_bytes(raw)
+    got, problems = read_jsonl(path, required=("source",))
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        expected = [json.loads(line) for line in fh if line.strip()]
+    assert problems == []
+    assert repr(got) == repr(expected)
+
+
+def test_read_jsonl_numbers_the_lines_it_skips(tmp_path):
+    from graph.records import read_jsonl
+    path = tmp_path / "links.jsonl"
+    path.write_bytes(b'{"source": "s"}\nnot json\n{"source": "t"}\r[1]\n{"x": 1}\n')
+    got, problems = read_jsonl(path, required=("source",))
+    assert got == [{"source": "s"}, {"source": "t"}]
+    assert [p.split(":")[1] for p in problems] == ["2", "3", "4"]
+    assert "not JSON" in problems[0] and "not a JSON object" in problems[1] and "missing source" in problems[2]
+
+
 def test_read_jsonl_records_stay_plain_dicts(tmp_path):
     from graph.records import read_jsonl
     path = tmp_path / "links.jsonl"
