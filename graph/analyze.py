@@ -128,7 +128,7 @@ class _Forked:
             recv, send = ctx.Pipe(duplex=False)
             try:
                 self.proc = ctx.Process(target=_forked_child, args=(send, fn, args), daemon=True,
-                                        name=f"linkprov-{name}")
+                                        name="linkprov-" + name.replace(" ", "-"))
                 self.proc.start()
                 self.conn = recv
             except OSError as exc:

@@ -103,9 +103,10 @@ def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path, capsys):
         _load("timeline").main(str(tmp_path / "work200" / "linkprov"), workers=2, stream=fh)
     lines = (tmp_path / "timeline.txt").read_text().splitlines()[1:]
     assert {tuple(line.split("ms", 1)[1].split(":")[0].split(None, 1)) for line in lines} == {
-        ("MainProcess", s) for s in ("load documents", "load links", "link classes", "promotional clusters",
-                                     "link edges", "graph", "waited for mirrors", "waited for stories",
-                                     "sources", "verdicts in the graph", "roles")} | {
-        ("linkprov-mirrors", "mirrors"), ("linkprov-stories", "stories"), ("linkprov-stories", "source mentions")}
+        ("MainProcess", s) for s in ("load documents", "load links", "link classes", "link edges", "graph",
+                                     "waited for promotional clusters", "waited for mirrors",
+                                     "waited for stories", "sources", "verdicts in the graph", "roles")} | {
+        ("linkprov-mirrors", "mirrors"), ("linkprov-stories", "stories"), ("linkprov-stories", "source mentions"),
+        ("linkprov-promotional-clusters", "promotional clusters")}
     acc = row["accuracy"]
     assert acc["mirror_f1"] >= 0.95 and acc["promo_f1"] >= 0.95 and acc["story_purity"] >= 0.95, acc
