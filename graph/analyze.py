@@ -211,9 +211,9 @@ def analyze_records(documents: list[dict], links: list[dict], manifest: dict | N
 
     With ``workers`` > 1 (default: the number of cores, from FORK_MIN_DOCUMENTS documents on)
     the mirror step, and the steps that read only the documents (stories, the sources named
-    in text), are computed in two forked processes while this one classifies links and
-    builds the graph; the sources are put together at the end. The result is the same in
-    every case.
+    in text), are computed in two forked processes while this one classifies links, and the
+    promotional clusters in a third while this one builds the graph; the sources are put
+    together at the end. The result is the same in every case.
 
     Examples
     --------
@@ -348,9 +348,9 @@ def analyze(out_dir: str | Path, progress: bool = False,
     progress : bool
         Show a tqdm progress bar on stderr.
     workers : int or None
-        Processes to use: with 2 or more, the mirror step and the document steps are
-        computed in forked processes beside link classes and the graph (same result, less time, more
-        memory). Default: the number of cores from ``FORK_MIN_DOCUMENTS`` documents on, else 1.
+        Processes to use: with 2 or more, the mirror step, the document steps and the
+        promotional clusters are computed in forked processes beside link classes and the
+        graph (same result, less time, more memory). Default: the number of cores from ``FORK_MIN_DOCUMENTS`` documents on, else 1.
 
     Returns
     -------
