@@ -28,7 +28,6 @@ __all__ = [
     "content_texts",
     "shingles",
     "minhash",
-    "signature",
     "text_signatures",
     "lsh_bands",
     "candidate_pairs",
@@ -313,10 +312,10 @@ def _crc32_windows(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.
     if not len(starts):
         return crc
     padded = np.concatenate([buf, np.zeros(int(lens.max()), dtype=np.uint8)])   # reads past the end are dropped
-    low = np.uint32(0xFF)
+    low, shortest = np.uint32(0xFF), int(lens.min())
     for j in range(int(lens.max())):
         step = table[(crc ^ padded[starts + j]) & low] ^ (crc >> np.uint32(8))
-        crc = step if j < lens.min() else np.where(lens > j, step, crc)
+        crc = step if j < shortest else np.where(lens > j, step, crc)
     return crc ^ np.uint32(0xFFFFFFFF)
 
 
@@ -329,8 +328,11 @@ _WINDOWS, _SLICE = 1 << 16, 1 << 13
 def text_signatures(texts: list[str], k: int = 5, num_perm: int = NUM_PERM,
                     distinct: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """The MinHash signature of each text's character ``k``-shingles (white space removed):
-    row ``i`` is ``signature(shingles(texts[i], k))``, computed for many texts at once in
-    numpy (the CRC-32 of each shingle's UTF-8 from the text's bytes, no string per shingle).
+    row ``i`` is ``minhash(shingles(texts[i], k)).hashvalues``, computed for many texts at once
+    in numpy, without a Python step per shingle: the CRC-32 of each shingle's UTF-8 from the
+    text's bytes, then datasketch's ``affine32`` scheme (its default) with its permutations;
+    other schemes go through datasketch's ``MinHash``. The same values either way
+    (``tests/test_graph_text.py``).
 
     Parameters
     ----------
@@ -354,7 +356,7 @@ def text_signatures(texts: list[str], k: int = 5, num_perm: int = NUM_PERM,
     --------
     >>> texts = ["the same old story about mirrors", "", "馬克龍說 Macron"]
     >>> sigs, counts = text_signatures(texts, distinct=True)
-    >>> [bool((sigs[i] == signature(shingles(t))).all()) for i, t in enumerate(texts)]
+    >>> [bool((sigs[i] == minhash(shingles(t)).hashvalues).all()) for i, t in enumerate(texts)]
     [True, True, True]
     >>> counts.tolist() == [len(shingles(t)) for t in texts]
     True
@@ -362,7 +364,7 @@ def text_signatures(texts: list[str], k: int = 5, num_perm: int = NUM_PERM,
     a, b, scheme = _permutations(num_perm)
     counts = np.zeros(len(texts), dtype=np.int64) if distinct else None
     if scheme != "affine32":
-        sigs = np.array([signature(shingles(t, k), num_perm) for t in texts]).reshape(len(texts), num_perm)
+        sigs = np.array([minhash(shingles(t, k), num_perm).hashvalues for t in texts]).reshape(len(texts), num_perm)
         if distinct:
             counts[:] = [len({zlib.crc32(x.encode()) for x in shingles(t, k)}) for t in texts]
         return sigs, counts
@@ -406,37 +408,6 @@ def text_signatures(texts: list[str], k: int = 5, num_perm: int = NUM_PERM,
     return sigs, counts
 
 
-def signature(items: Iterable[str], num_perm: int = NUM_PERM) -> np.ndarray:
-    """The MinHash signature of ``items``: the ``hashvalues`` of :func:`minhash` (CRC-32 of
-    each item's UTF-8, datasketch's permutations of seed 1), computed in numpy without a
-    Python step per item in datasketch's ``affine32`` scheme (its default); other schemes
-    go through a datasketch ``MinHash``. The same values either way
-    (``tests/test_graph_text.py``). Many texts' shingles at once: :func:`text_signatures`.
-
-    Examples
-    --------
-    >>> items = shingles("the same old story about mirrors")
-    >>> bool((signature(items) == minhash(items).hashvalues).all())
-    True
-    """
-    a, b, scheme = _permutations(num_perm)
-    if scheme != "affine32":
-        return _datasketch_minhash(items, num_perm).hashvalues
-    hv = np.fromiter(map(zlib.crc32, map(str.encode, items)), dtype=np.uint32)
-    if not len(hv):
-        return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    # (items x permutations) at once: a few MB for the longest texts
-    return (_fmix32(hv)[:, None] * a + b).min(axis=0)
-
-
-def _datasketch_minhash(items: Iterable[str], num_perm: int) -> MinHash:
-    a, b, scheme = _permutations(num_perm)
-    m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32,  # C-speed, deterministic 32-bit hash
-                permutations=(a, b), scheme=scheme)
-    m.update_batch(list(map(str.encode, items)))   # UTF-8; a minimum: the same in any order
-    return m
-
-
 def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
     """A datasketch ``MinHash`` of ``items`` (deterministic: fixed seed, CRC-32 item hash).
 
@@ -447,4 +418,8 @@ def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
     >>> a.jaccard(b) > 0.8
     True
     """
-    return _datasketch_minhash(items, num_perm)
+    a, b, scheme = _permutations(num_perm)
+    m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32,  # C-speed, deterministic 32-bit hash
+                permutations=(a, b), scheme=scheme)
+    m.update_batch(list(map(str.encode, items)))   # UTF-8; a minimum: the same in any order
+    return m

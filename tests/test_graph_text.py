@@ -39,36 +39,6 @@ def test_minhash_close_and_far():
     assert a.jaccard(c) < 0.2
 
 
-@pytest.mark.parametrize("items", [
-    set(),
-    {"a"},
-    {"abcde", "bcdef"},
-    shingles(normalize_text("這是同一篇文章的文字，關於鏡像。" * 4)),
-    shingles("completely unrelated english words here, and more of them " * 20),
-    {"\U0001f600\u0301x", "\x00\x7f", "ｱｲｳ"},            # astral, combining, control, half-width
-])
-@pytest.mark.parametrize("num_perm", [16, 128])
-def test_signature_is_datasketch_minhash(items, num_perm):
-    from graph.text import signature
-
-    got, expected = signature(items, num_perm), minhash(items, num_perm).hashvalues
-    assert got.dtype == expected.dtype
-    assert got.tolist() == expected.tolist()
-
-
-def test_signature_of_another_scheme_goes_through_datasketch(monkeypatch):
-    from datasketch import MinHash
-
-    from graph import text
-
-    proto = MinHash(num_perm=8, seed=1, scheme="affine64")
-    monkeypatch.setitem(text._PERMUTATIONS, 8, (*proto.permutations, "affine64"))
-    items = shingles("another scheme, the same values as datasketch gives")
-    got = text.signature(items, 8)
-    assert got.dtype == "uint64"
-    assert got.tolist() == text.minhash(items, 8).hashvalues.tolist()
-
-
 _TEXTS = [
     "",
     " \n\t",
@@ -93,7 +63,7 @@ def test_text_signatures_are_the_signatures_of_the_shingles(monkeypatch, k, wind
     monkeypatch.setattr(text, "_SLICE", slice_)
     sigs, counts = text.text_signatures(_TEXTS, k, distinct=True)
     assert sigs.shape == (len(_TEXTS), 128)
-    assert [row.tolist() for row in sigs] == [text.signature(shingles(t, k)).tolist() for t in _TEXTS]
+    assert [row.tolist() for row in sigs] == [minhash(shingles(t, k)).hashvalues.tolist() for t in _TEXTS]
     assert counts.tolist() == [len({zlib.crc32(x.encode()) for x in shingles(t, k)}) for t in _TEXTS]
     assert text.text_signatures(_TEXTS, k)[1] is None
 
