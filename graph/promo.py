@@ -560,8 +560,8 @@ def _classify(documents: list[dict], links: list[dict], min_pages: int, make) ->
     for b in blocks:
         own = home.get(b.doc) or {b.entity}
         strong = [i for i in b.idx if signals[i]]
-        away = [i for i in b.idx if (entity_of(links[i].get("target") or "") or "") not in own]
-        any_promo = set(strong) | set(away)
+        away = {i for i in b.idx if (entity_of(links[i].get("target") or "") or "") not in own}
+        any_promo = away.union(strong)
         template_like = b.dense and (b.n >= 3 or b.recurring or b.banner)
         block_ev: list[dict] = []
         promo_block = False
