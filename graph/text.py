@@ -196,6 +196,11 @@ def content_texts(documents: list[dict], boilerplate: set[str] | None = None, mi
     return out
 
 
+def _unspaced(text: str | None) -> str:
+    """The characters shingles are cut from: ``text`` without white space."""
+    return "".join((text or "").split())
+
+
 def shingles(text: str, k: int = 5) -> set[str]:
     """Character ``k``-shingles of ``text`` with white space removed (works for scripts
     without word spaces, such as Chinese, and for English alike).
@@ -207,7 +212,7 @@ def shingles(text: str, k: int = 5) -> set[str]:
     >>> shingles("ab", 3)
     {'ab'}
     """
-    s = "".join((text or "").split())
+    s = _unspaced(text)
     if not s:
         return set()
     if len(s) <= k:
@@ -374,7 +379,7 @@ def text_signatures(texts: list[str], k: int = 5, num_perm: int = NUM_PERM,
         # a batch of texts: their bytes end to end, and the byte offset of every character
         raw, chars, last, windows = [], [], first, 0
         while last < len(texts) and (last == first or windows < _WINDOWS):
-            s = "".join((texts[last] or "").split())
+            s = _unspaced(texts[last])
             raw.append(s.encode())
             chars.append(len(s))
             windows += max(len(s) - k + 1, 1)
