@@ -96,6 +96,21 @@ def corpus_dir(shared_dir) -> Path:
     return CORPUS_DIR
 
 
+@pytest.fixture(scope="session")
+def corpus_out(run_crawl, corpus_dir, tmp_path_factory) -> Path:
+    """The corpus crawled once per session, mounted at ``CORPUS_PREFIX`` (read-only: tests
+    that write outputs crawl their own)."""
+    return run_crawl(tmp_path_factory.mktemp("corpus"), f"seeds={corpus_dir}",
+                     f"mounts={corpus_dir}={CORPUS_PREFIX}", name="corpus")
+
+
+@pytest.fixture(scope="session")
+def corpus_records(corpus_out):
+    """``(documents, links, manifest)`` of :func:`corpus_out` (do not change them)."""
+    from graph.records import load_records
+    return load_records(corpus_out)
+
+
 def crawl_command(out: Path, *args: str, settings: dict | None = None, postprocess: bool = False) -> list[str]:
     """The ``scrapy crawl seeds`` command line: ``key=value`` args become ``-a key=value``,
     args starting with ``-`` are passed as they are."""

@@ -12,9 +12,8 @@ from collections import Counter
 import pytest
 
 from graph.analyze import analyze
+from conftest import CORPUS_PREFIX
 from graph.promo import classify_links
-
-CORPUS_PREFIX = "https://github.com/gfw-breaker/mh-news/blob/master/"
 
 HTML_SEED = "https://github.com/1992513/djy/blob/master/gb/25/9/4/n14587530.md"
 ORIGINAL = "https://www.epochtimes.com/gb/25/9/4/n14587530.htm"
@@ -35,12 +34,6 @@ def seeds_out(run_crawl, tmp_path_factory):
 @pytest.fixture(scope="session")
 def seeds_prov(seeds_out):
     return json.loads((seeds_out / "provenance.json").read_text("utf-8"))
-
-
-@pytest.fixture(scope="session")
-def corpus_out(run_crawl, corpus_dir, tmp_path_factory):
-    return run_crawl(tmp_path_factory.mktemp("e2e"), f"seeds={corpus_dir}",
-                     f"mounts={corpus_dir}={CORPUS_PREFIX}", name="corpus")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import os
 import pytest
 
 from graph.analyze import analyze, analyze_records
-from graph.records import load_records
 from reports.files import export_graph, graphml_bytes, provenance_bytes
 from graph.text import boilerplate_lines
 
@@ -48,18 +47,6 @@ def test_boilerplate_counts_distinct_titles(titles, min_docs, expected):
 
 
 # ------------------------------------------------------------------ forked steps
-@pytest.fixture(scope="module")
-def corpus_out(corpus_dir, run_crawl, tmp_path_factory):
-    folder = corpus_dir
-    return run_crawl(tmp_path_factory.mktemp("forked"), f"seeds={folder}",
-                     f"mounts={folder}=https://github.com/gfw-breaker/mh-news/blob/master/")
-
-
-@pytest.fixture(scope="module")
-def corpus_records(corpus_out):
-    return load_records(corpus_out)
-
-
 def _bytes(result) -> tuple[bytes, bytes]:
     G, p = result
     return provenance_bytes(p), graphml_bytes(export_graph(G))

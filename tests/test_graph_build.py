@@ -1,0 +1,63 @@
+"""graph.build: the links_to edges written straight into the adjacency give the graph
+that networkx's own ``add_edge`` gives."""
+import networkx as nx
+import pytest
+
+from graph import build
+from graph.build import graph_of, link_edges
+
+_A, _B, _C = "https://a.org/1", "https://a.org/2", "https://b.org/x"
+
+
+def _plain(G, order, edges):
+    """The oracle: one ``G.add_edge`` per pair, as graph_of once did it."""
+    for u, v in order:
+        link_class, count, classes, anchors, _ = edges[(u, v)]
+        attrs = {"link_class": link_class, "count": count, "classes": classes}
+        if anchors is not None:
+            attrs["anchor_texts"] = anchors
+        build._edge(G, u, v, "links_to", **attrs)
+
+
+def _shape(G):
+    """Everything a writer or a query reads, in insertion order."""
+    return (list(G.nodes(data=True)), list(G.edges(keys=True, data=True)),
+            list(G.in_edges(keys=True, data=True)), {n: list(G.pred[n]) for n in G},
+            nx.to_dict_of_dicts(G))
+
+
+@pytest.mark.parametrize("docs, links, classes", [
+    ([{"url": _A}], [{"source": _A, "target": _C, "anchor_text": "x"}], ["content"]),
+    # a page linking to itself (a self-loop) and to another document
+    ([{"url": _A}, {"url": _B}], [{"source": _A, "target": _A}, {"source": _A, "target": _B, "anchor_text": "b"},
+                                  {"source": _B, "target": _A, "anchor_text": "a"}], ["self", "navigation", "navigation"]),
+    # several links to one target, and two documents to one target
+    ([{"url": _A}, {"url": _B}], [{"source": _A, "target": _C, "anchor_text": "x"}, {"source": _A, "target": _C},
+                                  {"source": _B, "target": _C, "anchor_text": "y", "flags": ["idn"]}],
+     ["content", "promotional", "content"]),
+])
+def test_graph_of_equals_the_add_edge_graph(docs, links, classes, monkeypatch):
+    edges = link_edges(docs, links, classes)
+    G = graph_of(docs, edges)
+    monkeypatch.setattr(build, "_add_links_to", _plain)
+    H = graph_of(docs, edges)
+    assert _shape(G) == _shape(H)
+    assert G.number_of_edges() == H.number_of_edges() > 0
+
+
+def test_graph_of_equals_the_add_edge_graph_on_the_corpus(corpus_records, monkeypatch):
+    from graph import promo
+    documents, links, _ = corpus_records
+    edges = link_edges(documents, links, promo.link_classes(documents, links))
+    G = graph_of(documents, edges)
+    monkeypatch.setattr(build, "_add_links_to", _plain)
+    H = graph_of(documents, edges)
+    assert _shape(G) == _shape(H)
+    assert sum(1 for *_, k in G.edges(data="kind") if k == "links_to") == len(edges) > 100
+
+
+def test_links_to_edges_share_the_key_dict_of_succ_and_pred():
+    G = graph_of([{"url": _A}], {(_A, _C): ("content", 1, '{"content": 1}', None, None)})
+    assert G._succ[_A][_C] is G._pred[_C][_A]     # as add_edge stores it
+    G.remove_edge(_A, _C)       # networkx's own removal sees the edge from both sides
+    assert not G.has_edge(_A, _C) and _A not in G.pred[_C]
