@@ -23,6 +23,7 @@ from graph.mirrors import find_mirrors
 from graph.records import load_documents, load_links, load_records
 from graph.roles import class_counts, document_roles, entity_roles
 from graph.sources import find_sources, publisher_entities, source_mentions
+from graph.text import fold
 
 __all__ = ["analyze", "analyze_records", "fallback_link_classes"]
 
@@ -198,9 +199,11 @@ def _document_steps(documents: list[dict]) -> tuple[list, list]:
     """The steps that read only the documents: stories, and the sources the documents
     name (``find_sources`` adds those of the mirrors later)."""
     lap = _Lap()
-    stories = _step("stories", stories_mod.find_stories, [], documents)
+    folded = [fold(d.get("text")) for d in documents]    # both steps fold each text: once
+    lap("folded texts")
+    stories = _step("stories", stories_mod.find_stories, [], documents, folded)
     lap("stories")
-    mentions = source_mentions(documents)
+    mentions = source_mentions(documents, folded)
     lap("source mentions")
     return stories, mentions
 

@@ -280,11 +280,12 @@ def find_sources(documents: list[dict], mirrors: list[dict] | None = None,
     return out
 
 
-def source_mentions(documents: list[dict]) -> list[tuple]:
+def source_mentions(documents: list[dict], folded: list[str] | None = None) -> list[tuple]:
     """Sources named by the documents themselves (image credits, and sentences naming an
     alias-table source), in document order: ``(name, kind, entity, document, signal,
     detail)`` tuples, as ``find_sources`` records them. It reads only the documents, so it
     can run apart from (and before) the mirror step that ``find_sources`` also needs.
+    ``folded``: each document's ``graph.text.fold`` of its text, if the caller has them.
 
     Examples
     --------
@@ -293,7 +294,7 @@ def source_mentions(documents: list[dict]) -> list[tuple]:
     """
     out: list[tuple] = []
     search = _combined()[0].search
-    for doc in documents:
+    for k, doc in enumerate(documents):
         url = doc["url"]
         for att in doc.get("attributions") or []:
             if isinstance(att, dict) and att.get("kind") == "image_credit" and att.get("text"):
@@ -301,7 +302,7 @@ def source_mentions(documents: list[dict]) -> list[tuple]:
                         [{"name": s["name"], "entity": s.get("entity")} for s in names_in(att["text"])]):
                     out.append((c["name"], "image_credit", c["entity"], url, "image_credit", att["text"]))
         text = doc.get("text") or ""
-        if not search(_lower(fold(text))):
+        if not search(_lower(fold(text) if folded is None else folded[k])):
             continue  # no alias anywhere: skip the per-sentence work
         for sentence in sentences(text):
             named = _names_in_folded(fold(sentence))

@@ -202,8 +202,9 @@ def _other_issues(a: str | None, b: str | None) -> bool:
     return bool(na and nb and na != nb)
 
 
-def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]]]:
+def story_pairs(documents: list[dict], folded: list[str] | None = None) -> list[tuple[int, int, float, list[dict]]]:
     """Pairs of documents (by index) that belong to one story, with score and evidence.
+    ``folded``: each document's ``graph.text.fold`` of its text, if the caller has them.
 
     Examples
     --------
@@ -217,7 +218,7 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
     # different titles (templates, series intros, video-player notices); a superset of
     # the default boilerplate rule, which also asks for a share of the site's pages
     texts = []
-    for d, body in zip(documents, content_texts(documents, min_docs=3, min_share=0.0)):
+    for d, body in zip(documents, content_texts(documents, min_docs=3, min_share=0.0, folded=folded)):
         title = normalize_text(d.get("title"))
         text = f"{title}\n{body}" if title and title not in body else body
         texts.append(_URL.sub(" ", text))
@@ -305,13 +306,16 @@ def story_pairs(documents: list[dict]) -> list[tuple[int, int, float, list[dict]
     return [(i, j, sc, ev) for (i, j), (sc, ev) in sorted(pairs.items())]
 
 
-def find_stories(documents: list[dict]) -> list[dict]:
+def find_stories(documents: list[dict], folded: list[str] | None = None) -> list[dict]:
     """Group documents about the same event into stories.
 
     Parameters
     ----------
     documents : list of dict
         Records of ``documents.jsonl`` (``url``, ``title``, ``text``, ``published``).
+    folded : list of str, optional
+        Each document's ``graph.text.fold`` of its ``text``, in the order of ``documents``
+        (computed here if None; a caller that folds the texts for another step passes them).
 
     Returns
     -------
@@ -330,12 +334,13 @@ def find_stories(documents: list[dict]) -> list[dict]:
     >>> [(s["documents"], s["earliest"]) for s in find_stories(docs)]
     [(['https://a.org/1', 'https://b.org/2'], 'https://a.org/1')]
     """
-    by_url = {}
-    for d in documents:
+    by_url: dict[str, int] = {}
+    for k, d in enumerate(documents):
         if d.get("url") and d["url"] not in by_url:
-            by_url[d["url"]] = d
-    documents = [by_url[u] for u in sorted(by_url)]     # input order never matters
-    pairs = story_pairs(documents)
+            by_url[d["url"]] = k
+    order = [by_url[u] for u in sorted(by_url)]     # input order never matters
+    documents = [documents[k] for k in order]
+    pairs = story_pairs(documents, None if folded is None else [folded[k] for k in order])
     parent = list(range(len(documents)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(documents))}
     strength: dict[int, list[float]] = {i: [] for i in range(len(documents))}

@@ -88,12 +88,14 @@ def normalize_lines(text: str | None) -> list[str]:
     >>> normalize_lines("甲 乙\\n\\n  ＡＢ  ")
     ['甲 乙', 'ab']
     """
-    if not text:
-        return []
     # the whole text folded at once (one OpenCC call, not one per line: neither NFKC nor
     # OpenCC's phrase matching crosses a line break), then each line lower-cased and spaced
-    text = _t2s().convert(unicodedata.normalize("NFKC", text))
-    return [n for n in (" ".join(line.lower().split()) for line in text.splitlines()) if n]
+    return _folded_lines(fold(text))
+
+
+def _folded_lines(folded: str) -> list[str]:
+    """``normalize_lines`` of a text already :func:`fold`-ed."""
+    return [n for n in (" ".join(line.lower().split()) for line in folded.splitlines()) if n]
 
 
 def _group_of(url: str) -> str:
@@ -174,10 +176,11 @@ def _joined(lines: list[str], boilerplate) -> str:
 
 
 def content_texts(documents: list[dict], boilerplate: set[str] | None = None, min_docs: int = 3,
-                  min_share: float = 0.3) -> list[str]:
+                  min_share: float = 0.3, folded: list[str] | None = None) -> list[str]:
     """``content_text`` of each document, its text folded once: the boilerplate, when not
     given, is ``boilerplate_lines(documents, min_docs, min_share)`` found from the same
-    folded lines (each line would otherwise be folded twice).
+    folded lines (each line would otherwise be folded twice). ``folded``: each document's
+    :func:`fold` of its text, in the order of ``documents``, when the caller has them.
 
     Examples
     --------
@@ -186,7 +189,10 @@ def content_texts(documents: list[dict], boilerplate: set[str] | None = None, mi
     >>> content_texts(docs)
     ['story 0', 'story 1', 'story 2', 'story 3']
     """
-    lines = [normalize_lines(d.get("text")) for d in documents]
+    if folded is None:
+        lines = [normalize_lines(d.get("text")) for d in documents]
+    else:
+        lines = [_folded_lines(f) for f in folded]
     if boilerplate is None:
         boilerplate = boilerplate_lines(documents, min_docs, min_share, lines=lines)
     out = []

@@ -143,13 +143,13 @@ def test_a_failed_document_step_worker_started_before_the_links_loses_nothing(co
     parent, real = os.getpid(), analyze_mod.source_mentions
     calls = []
 
-    def dying(documents):
+    def dying(documents, folded=None):
         if os.getpid() != parent:
             if how == "exit":
                 os._exit(9)
             raise MemoryError("worker out of memory")
         calls.append(len(documents))
-        return real(documents)
+        return real(documents, folded)
 
     monkeypatch.setattr(analyze_mod, "source_mentions", dying)
     with caplog.at_level(logging.WARNING, logger="graph.analyze"):

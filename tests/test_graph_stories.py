@@ -269,3 +269,18 @@ def test_url_runs_as_the_plain_pattern():
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
         assert _URL.sub(" ", text) == plain.sub(" ", text), text
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="development corpus not present")
+def test_texts_folded_by_the_caller_give_the_same_stories_and_mentions():
+    from graph.sources import source_mentions
+    from graph.text import fold
+    # shuffled, with a URL given twice: find_stories sorts and drops repeats, folded follows
+    docs = _corpus_documents()[::-1] + _jsonl("seed_documents.jsonl")
+    docs.append(dict(docs[0], text="another text"))
+    folded = [fold(d.get("text")) for d in docs]
+    stories = find_stories(docs)
+    assert len(stories) >= 3 and find_stories(docs, folded) == stories
+    assert source_mentions(docs, folded) == source_mentions(docs) != []
+    # the texts folded are the ones read: a wrong one changes the result
+    assert find_stories(docs, [""] * len(docs)) != stories
