@@ -145,30 +145,42 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
     class_json: dict = {}       # sorted (class, count) items -> (link_class, classes JSON)
     anchor_json: dict = {}      # sorted anchor texts -> JSON
     share = {}.setdefault
+    single: dict = {}           # (class, anchor, flags) -> the value of a one-link pair
     for pair, idx in pairs.items():     # each index list becomes the edge's values
-        idx = (idx,) if type(idx) is int else idx
+        if type(idx) is int:    # most pairs: one link, its value looked up by what it holds
+            link = links[idx]
+            flags = link.get("flags")
+            key = (classes[idx], _anchor(link), tuple(flags) if flags else None)
+            value = single.get(key)
+            if value is None:
+                value = _edge_value([key[0]], (key[1],), key[2], class_json, anchor_json)
+                value = single[key] = share(value, value)
+            pairs[pair] = value
+            continue
         flags = None
         for i in idx:
             if links[i].get("flags"):
                 flags = tuple(links[i]["flags"])
-        if len(idx) == 1:       # most pairs: one link
-            counts = ((classes[idx[0]], 1),)
-            texts = (_anchor(links[idx[0]]),)
-        else:
-            counts = tuple(sorted(Counter(classes[i] for i in idx).items()))
-            texts = {_anchor(links[i]) for i in idx}
-        picked = class_json.get(counts)
-        if picked is None:
-            picked = class_json[counts] = (_pick_class(dict(counts)), _js(dict(counts)))
-        anchors = tuple(sorted(t for t in texts if t)[:20])
-        js = None
-        if anchors:
-            js = anchor_json.get(anchors)
-            if js is None:
-                js = anchor_json[anchors] = _js(list(anchors))
-        value = (picked[0], len(idx), picked[1], js, flags)
+        value = _edge_value([classes[i] for i in idx], {_anchor(links[i]) for i in idx}, flags,
+                            class_json, anchor_json)
         pairs[pair] = share(value, value)
     return pairs
+
+
+def _edge_value(classes: list[str], texts, flags, class_json: dict, anchor_json: dict) -> tuple:
+    """The :func:`link_edges` value of a pair reached by links of ``classes`` showing
+    ``texts``; ``class_json`` and ``anchor_json`` memoize the JSON encodings."""
+    counts = tuple(sorted(Counter(classes).items()))
+    picked = class_json.get(counts)
+    if picked is None:
+        picked = class_json[counts] = (_pick_class(dict(counts)), _js(dict(counts)))
+    anchors = tuple(sorted(t for t in texts if t)[:20])
+    js = None
+    if anchors:
+        js = anchor_json.get(anchors)
+        if js is None:
+            js = anchor_json[anchors] = _js(list(anchors))
+    return (picked[0], len(classes), picked[1], js, flags)
 
 
 def build_graph(documents: list[dict], links: list[dict], classes: list[str]) -> nx.MultiDiGraph:

@@ -669,8 +669,17 @@ def _classify_cached(documents: list[dict], links: list[dict]) -> list[tuple]:
         return _LAST[0][2]
     plain: dict = {}    # (class, block) -> one shared verdict without cluster evidence (most links)
 
+    kept: dict[str, bool] = {}      # signal name -> _cluster_signal (a few distinct names)
+
     def compact(cls: str, evidence: list, block: str, template: bool) -> tuple:
-        ev = tuple(e for e in evidence if _cluster_signal(e["signal"]))
+        ev = ()
+        for e in evidence:
+            sig = e["signal"]
+            keep = kept.get(sig)
+            if keep is None:
+                keep = kept[sig] = _cluster_signal(sig)
+            if keep:
+                ev += (e,)
         return (cls, block, ev) if ev else plain.setdefault((cls, block), (cls, block, ()))
 
     verdicts = _classify(documents, links, 3, compact)

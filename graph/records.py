@@ -79,24 +79,28 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
     problems: list[str] = []
     name = Path(path).name
     share = {}.setdefault    # one object per distinct key / string value, for this file
-    makers: dict[tuple, object] = {}
+    # per key sequence (records of one writer repeat a few): the required keys it lacks and
+    # its shared-key record maker (None past _MAX_SHAPES sequences, or for odd keys)
+    shapes: dict[tuple, tuple[list[str], object]] = {}
+    append = records.append
 
     def add(number: int, record) -> None:
-        if not isinstance(record, dict):
+        if type(record) is not dict:
             problems.append(f"{name}:{number}: not a JSON object; line skipped")
             return
-        missing = [k for k in required if k not in record]
+        keys = tuple(record)
+        shape = shapes.get(keys)
+        if shape is None:
+            missing = [k for k in required if k not in record]
+            make = None if missing or len(shapes) >= _MAX_SHAPES else _row_maker(tuple(share(k, k) for k in keys))
+            shape = shapes[keys] = (missing, make)
+        missing, make = shape
         if missing:
             problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
-            return
-        keys = tuple(record)
-        make = makers.get(keys, False)
-        if make is False:
-            make = makers[keys] = _row_maker(tuple(share(k, k) for k in keys)) if len(makers) < _MAX_SHAPES else None
-        if make is None:
-            records.append({share(k, k): (share(v, v) if type(v) is str else v) for k, v in record.items()})
+        elif make is None:
+            append({share(k, k): (share(v, v) if type(v) is str else v) for k, v in record.items()})
         else:
-            records.append(make([share(v, v) if type(v) is str else v for v in record.values()]))
+            append(make([share(v, v) if type(v) is str else v for v in record.values()]))
 
     # bytes to orjson (no decoding to text and encoding back); a line it refuses (not UTF-8,
     # not JSON, blank, or holding several lines split by a bare CR) is read as text mode reads it

@@ -1,5 +1,7 @@
 """graph.build: the links_to edges written straight into the adjacency give the graph
 that networkx's own ``add_edge`` gives."""
+import json
+
 import networkx as nx
 import pytest
 
@@ -61,3 +63,37 @@ def test_links_to_edges_share_the_key_dict_of_succ_and_pred():
     assert G._succ[_A][_C] is G._pred[_C][_A]     # as add_edge stores it
     G.remove_edge(_A, _C)       # networkx's own removal sees the edge from both sides
     assert not G.has_edge(_A, _C) and _A not in G.pred[_C]
+
+
+@pytest.mark.parametrize("links, classes, expected", [
+    # one link: its class, its anchor
+    ([{"target": _C, "anchor_text": " x "}], ["content"], ("content", 1, '{"content": 1}', '["x"]', None)),
+    # no anchor: alt, then title; none at all: None
+    ([{"target": _C, "alt": "logo"}], ["media"], ("media", 1, '{"media": 1}', '["logo"]', None)),
+    ([{"target": _C, "title": "t"}], ["content"], ("content", 1, '{"content": 1}', '["t"]', None)),
+    ([{"target": _C}], ["content"], ("content", 1, '{"content": 1}', None, None)),
+    # flags of the URL kept as a tuple
+    ([{"target": _C, "flags": ["idn", "homograph"]}], ["content"],
+     ("content", 1, '{"content": 1}', None, ("idn", "homograph"))),
+    # several links: the most common class, ties by CLASS_PRIORITY; distinct anchors sorted
+    ([{"target": _C, "anchor_text": "b"}, {"target": _C, "anchor_text": "a"}, {"target": _C, "anchor_text": "b"}],
+     ["content", "promotional", "content"], ("content", 3, '{"content": 2, "promotional": 1}', '["a", "b"]', None)),
+    ([{"target": _C}, {"target": _C, "flags": ["idn"]}], ["content", "promotional"],
+     ("promotional", 2, '{"content": 1, "promotional": 1}', None, ("idn",))),
+    # at most 20 anchors
+    ([{"target": _C, "anchor_text": f"{i:02d}"} for i in range(25)], ["content"] * 25,
+     ("content", 25, '{"content": 25}', json.dumps([f"{i:02d}" for i in range(20)]), None)),
+])
+def test_link_edges_values(links, classes, expected):
+    links = [{"source": _A, **link} for link in links]
+    assert link_edges([{"url": _A}], links, classes) == {(_A, _C): expected}
+
+
+def test_link_edges_share_equal_values():
+    docs = [{"url": _A}, {"url": _B}]
+    links = [{"source": u, "target": _C, "anchor_text": "x"} for u in (_A, _B)] + [
+        {"source": _A, "target": _B, "anchor_text": "x"}, {"source": _B, "target": _A, "anchor_text": "x"},
+        {"source": _B, "target": _A, "anchor_text": "x"}]
+    edges = link_edges(docs, links, ["content"] * 5)
+    assert edges[(_A, _C)] is edges[(_B, _C)] is edges[(_A, _B)]
+    assert edges[(_B, _A)] == ("content", 2, '{"content": 2}', '["x"]', None)

@@ -141,3 +141,25 @@ def test_read_jsonl_records_are_compact(tmp_path):
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     (row,), _ = read_jsonl(path)
     assert sys.getsizeof(row) < sys.getsizeof(json.loads(json.dumps(record)))   # shared key table: values only
+
+
+@pytest.mark.parametrize("shapes", [1, 3, 64, 65, 200])
+def test_read_jsonl_many_key_sequences(tmp_path, shapes):
+    """Records of more key sequences than get a shared-key maker (64), a sequence that
+    lacks a required key seen again after one that has it: the records json.loads gives,
+    every line lacking ``source`` reported by its number."""
+    from graph.records import read_jsonl
+    lines = []
+    for i in range(3 * shapes):
+        keys = [f"k{j}" for j in range(i % shapes + 1)]
+        rec = {k: f"v{i % 7}" for k in keys}
+        if i % 5 != 4:
+            rec = {"source": f"s{i % 3}", **rec}
+        lines.append(json.dumps(rec))
+    path = tmp_path / "links.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got, problems = read_jsonl(path, required=("source",))
+    expected = [json.loads(line) for line in lines]
+    assert got == [r for r in expected if "source" in r]
+    assert [list(r) for r in got] == [list(r) for r in expected if "source" in r]     # key order kept
+    assert [int(p.split(":")[1]) for p in problems] == [n for n, r in enumerate(expected, 1) if "source" not in r]
