@@ -106,7 +106,8 @@ def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path, capsys):
         ("MainProcess", s) for s in ("load documents", "load links", "link classes", "link edges", "graph",
                                      "waited for promotional clusters", "waited for mirrors",
                                      "waited for stories", "sources", "verdicts in the graph", "roles")} | {
-        ("linkprov-mirrors", "mirrors"), ("linkprov-stories", "stories"), ("linkprov-stories", "source mentions"),
+        ("linkprov-mirrors", "mirrors"), ("linkprov-stories", "folded texts"), ("linkprov-stories", "stories"),
+        ("linkprov-stories", "source mentions"),
         ("linkprov-promotional-clusters", "promotional clusters")}
     acc = row["accuracy"]
     assert acc["mirror_f1"] >= 0.95 and acc["promo_f1"] >= 0.95 and acc["story_purity"] >= 0.95, acc
