@@ -284,3 +284,57 @@ def test_texts_folded_by_the_caller_give_the_same_stories_and_mentions():
     assert source_mentions(docs, folded) == source_mentions(docs) != []
     # the texts folded are the ones read: a wrong one changes the result
     assert find_stories(docs, [""] * len(docs)) != stories
+
+
+def _reference_salient(texts):
+    """salient_terms written plainly over story_terms: the oracle of the numpy version."""
+    import math
+    from collections import Counter
+    from graph import stories
+    df, repeated = Counter(), []
+    for text in texts:
+        c = stories.story_terms(text)
+        df.update(c.keys())
+        repeated.append({t: k for t, k in c.items() if k >= 2})
+    n = len(texts)
+    limit = stories.COMMON_SHARE * n if n >= stories.COMMON_MIN_DOCS else math.inf
+    sets = [{t: k for t, k in c.items() if df[t] <= limit} for c in repeated]
+    idf = {}
+    for terms in sets:
+        for t in terms:
+            idf.setdefault(t, math.log((1 + n) / (1 + df[t])) + 1.0)
+    return sets, idf
+
+
+_ODD_TEXTS = [
+    "", "马", "马克", "马克龙", "马克龙 马克龙", "马克龙马克龙马克龙",
+    "乌克兰\n乌克兰", "乌克兰乌克兰",                     # a line break ends a run
+    "ひらがなひらがな カタカナカタカナ 한국어한국어",         # kana and Hangul are CJK runs
+    "𠀀𠀁𠀂𠀀𠀁𠀂 马克龙马克龙",                              # beyond the BMP: not a _CJK character
+    "\ud800马克龙\ud800马克龙",                              # a lone surrogate (surrogatepass)
+    "macron said macron said — it's macron's well-known 'peace-plan' peace-plan",
+    "龙马克" * 3 + "abcd " * 2, "克龙", "龙说马克龙说",
+]
+
+
+@pytest.mark.parametrize("batch", [512, 1, 2, 3])
+@pytest.mark.parametrize("texts", [_ODD_TEXTS, _ODD_TEXTS[::-1], _ODD_TEXTS[4:6] * 40 + [MACRON_S * 2],
+                                   [t * 2 for t in _ODD_TEXTS] + [MACRON_S, MACRON_T, MOON, FLOOD] * 10])
+def test_salient_terms_equal_the_story_terms_counts(texts, batch, monkeypatch):
+    from graph import stories
+    monkeypatch.setattr(stories, "_BATCH", batch)    # texts end and start at every batch cut
+    sets, idf = salient_terms(texts)
+    want_sets, want_idf = _reference_salient(texts)
+    assert sets == want_sets and idf == want_idf
+    assert [list(s) for s in sets] == [list(s) for s in want_sets] and list(idf) == list(want_idf)   # same order
+    assert any(sets)
+
+
+def test_salient_terms_of_the_seeds_and_corpus_equal_the_story_terms_counts():
+    texts = [d.get("text") or "" for d in _jsonl("seed_documents.jsonl")]
+    if CORPUS.is_dir():
+        texts += [d["text"] for d in _corpus_documents()]
+    from graph.text import normalize_text
+    texts = [normalize_text(t) for t in texts]
+    got, want = salient_terms(texts), _reference_salient(texts)
+    assert got == want and [list(s) for s in got[0]] == [list(s) for s in want[0]] and len(got[1]) > 10
