@@ -30,7 +30,7 @@ import numpy as np
 
 from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
-from graph.entities import entity_of
+from graph.entities import entity_of, run_cache
 from graph.text import (  # noqa: F401 - normalize_text: for the doctests
     candidate_pairs, content_texts, fold, normalize_text, shingles, text_signatures,
 )
@@ -68,8 +68,15 @@ def _is_home(url: str) -> bool:
     return not parts.query and path in ("", "/index.html", "/index.htm", "/index.php")
 
 
+@run_cache
+def _bare(url: str) -> str:
+    """``url`` without query and fragment, percent-escapes decoded (template links repeat
+    their targets on every page: each is decoded once)."""
+    return unquote(_strip(url))
+
+
 def _same(a: str, b: str) -> bool:
-    return unquote(_strip(a)).rstrip("/") == unquote(_strip(b)).rstrip("/")
+    return _bare(a).rstrip("/") == _bare(b).rstrip("/")
 
 
 def _ev(signal: str, detail: str, **extra) -> dict:
@@ -116,13 +123,13 @@ def _link_index(links) -> dict[str, dict[str, str]]:
         for key in (link.get("href"), target):
             if key:
                 per.setdefault(key, target)
-                per.setdefault(unquote(_strip(key)), target)
+                per.setdefault(_bare(key), target)
     return index
 
 
 def _resolve(index: dict[str, str], url: str) -> str | None:
     url = trim_autolink(url.strip())
-    return index.get(url) or index.get(unquote(_strip(url))) or normalize_url(url)
+    return index.get(url) or index.get(_bare(url)) or normalize_url(url)
 
 
 def _is_meta(link: dict, name: str) -> bool:
@@ -141,6 +148,13 @@ def _is_meta(link: dict, name: str) -> bool:
             if name in low and (low == name or name in low.split()):   # a substring first: cheap
                 return True
     return False
+
+
+def _meta_said(link: dict) -> str | None:
+    """``canonical`` (a ``<link>`` naming it), ``og:url`` or None."""
+    if link.get("tag") == "link" and _is_meta(link, "canonical"):
+        return "canonical"
+    return "og:url" if _is_meta(link, "og:url") else None
 
 
 def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -182,14 +196,22 @@ def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict]
         else:
             found[(doc_url, target)].append(ev)
 
+    meta: dict[tuple, str | None] = {}     # the fields _is_meta reads -> canonical / og:url / None
     for link in links:
         src, target = link.get("source"), link.get("target")
         if src not in urls or not target:
             continue
         shown = link.get("href") or target
-        if link.get("tag") == "link" and _is_meta(link, "canonical"):
+        key = (link.get("tag") == "link", link.get("rel"), link.get("marker"), link.get("attribute"), link.get("title"))
+        try:
+            said = meta[key]
+        except KeyError:
+            said = meta[key] = _meta_said(link)
+        except TypeError:       # a field that does not hash (odd records)
+            said = _meta_said(link)
+        if said == "canonical":
             add(src, target, _ev("canonical", f'<link rel="canonical" href="{shown}">'))
-        elif _is_meta(link, "og:url"):
+        elif said == "og:url":
             add(src, target, _ev("og:url", f'<meta property="og:url" content="{shown}">'))
         elif link.get("marker_kind") == "original":
             context, marker = (link.get("context") or "").strip(), link.get("marker") or ""

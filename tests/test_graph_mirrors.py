@@ -32,6 +32,25 @@ def test_each_explicit_signal(doc, links, signal):
     assert publishers == []
 
 
+O2 = "https://orig.example.com/news/2.html"
+
+
+@pytest.mark.parametrize("links, expected", [
+    # the same rel on an <a> and on a <link>: canonical only from the <link>, whichever comes first
+    ([_link(O, rel="canonical"), _link(O2, tag="link", rel="canonical")], {(O2, "canonical")}),
+    ([_link(O2, tag="link", rel="canonical"), _link(O, rel="canonical")], {(O2, "canonical")}),
+    # og:url named by any of the fields, as a word
+    ([_link(O, tag="meta", attribute="og:url"), _link(O2, tag="meta", title="x og:url")],
+     {(O, "og:url"), (O2, "og:url")}),
+    ([_link(O, tag="link", rel="alternate Canonical"), _link(O2, tag="link", rel="noncanonical")], {(O, "canonical")}),
+    # a field that is not a string (odd records): read as absent, the run goes on
+    ([_link(O, tag="link", rel=["canonical"]), _link(O2, tag="link", rel="canonical")], {(O2, "canonical")}),
+])
+def test_meta_links_by_their_fields(links, expected):
+    pairs, _ = explicit_pairs([{"url": M, "text": ""}], links)
+    assert {(p["original"], e["signal"]) for p in pairs for e in p["evidence"]} == expected
+
+
 def test_self_and_home_page_statements_are_not_pairs():
     links = [_link(M, tag="link", rel="canonical"),
              _link("https://www.epochtimes.com/", marker="本文转自", marker_kind="original")]
