@@ -41,7 +41,7 @@ from graph.text import (
     NUM_PERM, candidate_pairs, content_texts, normalize_text, text_signatures,
 )
 
-__all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs", "shared_spans"]
+__all__ = ["find_stories", "story_terms", "salient_terms", "story_pairs", "shared_spans", "close_pairs"]
 
 #: Jaccard (MinHash estimate) above which two texts are near-duplicates.
 NEAR_DUP = 0.5
@@ -106,13 +106,15 @@ def salient_terms(texts: list[str]) -> tuple[list[dict[str, int]], dict[str, flo
     ({'乌克兰': 2}, 1.0, 1.41, False)
     """
     n = len(texts)
-    # df of every term: a CJK 3-gram by its code (_trigram_batch), a Latin word by itself
+    # df of every term: a CJK 3-gram by its code (_trigram_batch; counted in numpy, 41M codes
+    # at 100k pages), a Latin word by itself
     df: Counter = Counter()
+    gram_df = _CodeCounter()
     repeated = []   # per text only its repeated terms: all term counts would be held otherwise
     for lo in range(0, n, _BATCH):
         batch = texts[lo:lo + _BATCH]
         codes, again = _trigram_batch(batch)
-        df.update(codes)
+        gram_df.add(codes)
         for text, grams in zip(batch, again):
             words = Counter(w.strip("'-") for w in _LATIN.findall(text) if len(w.strip("'-")) >= 4)
             df.update(words.keys())
@@ -120,6 +122,7 @@ def salient_terms(texts: list[str]) -> tuple[list[dict[str, int]], dict[str, flo
             rep = {_trigram(c): (c, k) for c, k in grams}
             rep.update((w, (w, k)) for w, k in words.items() if k >= 2)
             repeated.append(rep)
+    df.update(gram_df.of([key for c in repeated for key, _ in c.values() if type(key) is int]))
     # in a collection large enough to tell, a term in more than COMMON_SHARE of the documents
     # (a network's recurring names, places, themes) says nothing about which event a text is on
     limit = COMMON_SHARE * n if n >= COMMON_MIN_DOCS else math.inf
@@ -140,11 +143,73 @@ _BATCH = 512            # texts per numpy pass of _trigram_batch (a text's numbe
 _GRAM = (1 << 48) - 1   # the 3-gram's bits of a sort key: text number << 48 | 3-gram code
 
 
-def _trigram_batch(texts: list[str]) -> tuple[list[int], list[list[tuple[int, int]]]]:
+_MERGE_AT = 1 << 20      # entries of added arrays that _CodeCounter holds before it merges them
+
+
+class _CodeCounter:
+    """How many times each code was added (numpy ``uint64`` arrays), kept as sorted arrays:
+    each added array is sorted and run-length counted, and these are merged now and then
+    (when they hold as many entries as the counted codes, at least ``merge_at``): numpy
+    sorts instead of one dict update per code.
+
+    Examples
+    --------
+    >>> c = _CodeCounter(merge_at=2)
+    >>> for a in ([5, 7], [7], [9, 5, 7], []):
+    ...     c.add(np.array(a, dtype=np.uint64))
+    >>> c.of([7, 5, 9, 4, 10])
+    {4: 0, 5: 2, 7: 3, 9: 1, 10: 0}
+    """
+
+    def __init__(self, merge_at: int | None = None):
+        self.codes = np.zeros(0, np.uint64)
+        self.counts = np.zeros(0, np.int64)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._held = 0
+        self._merge_at = _MERGE_AT if merge_at is None else merge_at
+
+    @staticmethod
+    def _runs(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Equal codes (``codes`` sorted) as one, their counts summed."""
+        if not len(codes):
+            return codes, counts
+        head = np.ones(len(codes), dtype=bool)
+        head[1:] = codes[1:] != codes[:-1]
+        first = np.flatnonzero(head)
+        return codes[first], np.add.reduceat(counts, first)
+
+    def add(self, codes: np.ndarray) -> None:
+        runs = self._runs(np.sort(codes), np.ones(len(codes), np.int64))
+        self._pending.append(runs)
+        self._held += len(runs[0])
+        if self._held >= max(self._merge_at, len(self.codes)):
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        codes = np.concatenate([self.codes] + [c for c, _ in self._pending])
+        counts = np.concatenate([self.counts] + [n for _, n in self._pending])
+        order = np.argsort(codes)
+        self.codes, self.counts = self._runs(codes[order], counts[order])
+        self._pending, self._held = [], 0
+
+    def of(self, codes: list[int]) -> dict[int, int]:
+        """The count of each of ``codes`` (0 for a code never added)."""
+        self._merge()
+        q = np.array(sorted(set(codes)), dtype=np.uint64)
+        if not len(self.codes):
+            return dict.fromkeys(q.tolist(), 0)
+        at = np.minimum(np.searchsorted(self.codes, q), len(self.codes) - 1)
+        found = np.where(self.codes[at] == q, self.counts[at], 0)
+        return dict(zip(q.tolist(), found.tolist()))
+
+
+def _trigram_batch(texts: list[str]) -> tuple[np.ndarray, list[list[tuple[int, int]]]]:
     """The CJK character 3-grams of :func:`story_terms` (within runs of ``_CJK``) of many
     texts in one numpy pass, each 3-gram a code (its three code points in 16 bits each).
 
-    Returns each text's distinct codes (all texts' in one list: a code once per text that
+    Returns each text's distinct codes (all texts' in one array: a code once per text that
     holds it), and per text the ``(code, count)`` of its repeated 3-grams in order of first
     occurrence: what ``story_terms`` counts. (A Python string per 3-gram cost more than the
     rest of the step, and most 3-grams of a text occur once.)"""
@@ -154,7 +219,7 @@ def _trigram_batch(texts: list[str]) -> tuple[list[int], list[list[tuple[int, in
     cjk = _CJK_TABLE[cp & 0xFFFF] & (cp < 0x10000)
     at = np.flatnonzero(cjk[:-2] & cjk[1:-1] & cjk[2:]) if len(cp) >= 3 else np.zeros(0, np.intp)
     if not len(at):
-        return [], out
+        return np.zeros(0, np.uint64), out
     c = cp.astype(np.uint64)
     starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
     tid = (np.searchsorted(starts, at, side="right") - 1).astype(np.uint64)
@@ -171,7 +236,7 @@ def _trigram_batch(texts: list[str]) -> tuple[list[int], list[list[tuple[int, in
     for k, code, count in zip((rep_key[by] >> np.uint64(48)).tolist(), (rep_key[by] & np.uint64(_GRAM)).tolist(),
                               rep_counts[by].tolist()):
         out[k].append((code, count))
-    return (key[first] & np.uint64(_GRAM)).tolist(), out
+    return key[first] & np.uint64(_GRAM), out
 
 
 def _trigram(code: int) -> str:
@@ -256,6 +321,33 @@ def _other_issues(a: str | None, b: str | None) -> bool:
     return bool(na and nb and na != nb)
 
 
+def close_pairs(docs: list[int], days: list[int | None], window: int):
+    """The pairs ``(i, j)``, ``i < j``, of ``docs`` (ascending document numbers) that a term
+    pair could join: dated at most ``window`` days apart (``days``: each document's date as
+    an ordinal, None when undated), or with an undated side. Documents published far apart
+    are never joined by terms, so their pairs are not counted: a term shared by many
+    documents of a long period gives pairs in proportion to its documents, not their square.
+
+    Examples
+    --------
+    >>> sorted(close_pairs([0, 1, 2, 3], [100, 105, 120, None], 10))
+    [(0, 1), (0, 3), (1, 3), (2, 3)]
+    """
+    dated = sorted((days[k], k) for k in docs if days[k] is not None)
+    undated = [k for k in docs if days[k] is None]
+    lo = 0
+    for b, (day, k) in enumerate(dated):
+        while dated[lo][0] < day - window:
+            lo += 1
+        for _, i in dated[lo:b]:
+            yield (i, k) if i < k else (k, i)
+    for x, u in enumerate(undated):
+        for v in undated[x + 1:]:
+            yield u, v
+        for _, k in dated:
+            yield (u, k) if u < k else (k, u)
+
+
 def story_pairs(documents: list[dict], folded: list[str] | None = None) -> list[tuple[int, int, float, list[dict]]]:
     """Pairs of documents (by index) that belong to one story, with score and evidence.
     ``folded``: each document's ``graph.text.fold`` of its text, if the caller has them.
@@ -298,13 +390,12 @@ def story_pairs(documents: list[dict], folded: list[str] | None = None) -> list[
             for t in sorted(terms, key=lambda t: (-idf[t], t))[:TOP_TERMS]:
                 index[t].append(i)
     common = max(50, len(documents) // 5)
+    days = [d.toordinal() if d else None for d in dates]
     candidates: Counter = Counter()
     for t, docs in index.items():
         if len(docs) > common:   # too common to point at one event
             continue
-        for a in range(len(docs)):
-            for b in range(a + 1, len(docs)):
-                candidates[(docs[a], docs[b])] += 1
+        candidates.update(close_pairs(docs, days, MAX_DAYS))
     # the pool of a document: the other usable documents a term pair could join it to (those
     # dated within MAX_DAYS of it, and the undated ones; all of them when it is undated)
     dated = sorted(dates[k].toordinal() for k in range(len(documents)) if usable[k] and dates[k])

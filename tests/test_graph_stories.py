@@ -317,12 +317,13 @@ _ODD_TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("batch", [512, 1, 2, 3])
+@pytest.mark.parametrize("batch, merge_at", [(512, 1 << 20), (1, 1), (2, 3), (3, 1 << 20)])
 @pytest.mark.parametrize("texts", [_ODD_TEXTS, _ODD_TEXTS[::-1], _ODD_TEXTS[4:6] * 40 + [MACRON_S * 2],
                                    [t * 2 for t in _ODD_TEXTS] + [MACRON_S, MACRON_T, MOON, FLOOD] * 10])
-def test_salient_terms_equal_the_story_terms_counts(texts, batch, monkeypatch):
+def test_salient_terms_equal_the_story_terms_counts(texts, batch, merge_at, monkeypatch):
     from graph import stories
     monkeypatch.setattr(stories, "_BATCH", batch)    # texts end and start at every batch cut
+    monkeypatch.setattr(stories, "_MERGE_AT", merge_at)     # 3-gram counts merged after every batch, or at the end
     sets, idf = salient_terms(texts)
     want_sets, want_idf = _reference_salient(texts)
     assert sets == want_sets and idf == want_idf
@@ -338,3 +339,44 @@ def test_salient_terms_of_the_seeds_and_corpus_equal_the_story_terms_counts():
     texts = [normalize_text(t) for t in texts]
     got, want = salient_terms(texts), _reference_salient(texts)
     assert got == want and [list(s) for s in got[0]] == [list(s) for s in want[0]] and len(got[1]) > 10
+
+
+@pytest.mark.parametrize("arrays, merge_at", [
+    ([], 1),
+    ([[]], 1),
+    ([[3, 1, 3], [2**48 - 1, 0], [], [1]], 1),
+    ([[3, 1, 3], [2**48 - 1, 0], [], [1]], 100),
+    ([list(range(i, 50, 3)) for i in range(7)] * 3, 4),
+    ([[(i * 7919) % 101 for i in range(j, j + 40)] for j in range(30)], 16),
+])
+def test_code_counter_counts_as_a_counter(arrays, merge_at):
+    from collections import Counter
+    import numpy as np
+    from graph.stories import _CodeCounter
+    c, want = _CodeCounter(merge_at=merge_at), Counter()
+    for a in arrays:
+        c.add(np.array(a, dtype=np.uint64))
+        want.update(a)
+    asked = sorted(want) + [5, 2**48 - 2, 10**6]
+    assert c.of(asked) == {k: want[k] for k in asked}
+
+
+def _close_pairs_plainly(docs, days, window):
+    return {(a, b) for x, a in enumerate(docs) for b in docs[x + 1:]
+            if days[a] is None or days[b] is None or abs(days[a] - days[b]) <= window}
+
+
+@pytest.mark.parametrize("docs, days, window", [
+    ([], [], 10),
+    ([0], [5], 10),
+    ([0, 1, 2, 3], [100, 105, 120, None], 10),
+    ([0, 1, 2], [None, None, None], 10),
+    ([0, 2, 3, 5], [9, None, 9, 20, 0, 19], 0),
+    ([0, 1, 2, 3, 4, 5], [50, 40, 60, 45, 55, 70], 10),        # dates out of document order
+    (list(range(0, 60, 2)), [(k * 37) % 23 if k % 5 else None for k in range(60)], 3),
+])
+def test_close_pairs_are_the_pairs_within_the_window(docs, days, window):
+    from graph.stories import close_pairs
+    got = list(close_pairs(docs, days, window))
+    assert len(got) == len(set(got)) and all(i < j for i, j in got)
+    assert set(got) == _close_pairs_plainly(docs, days, window)
