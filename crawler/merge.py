@@ -22,7 +22,7 @@ from pathlib import Path
 
 from crawler.errors import LinkprovError, OutputError
 from crawler.pipelines import (DOCUMENTS, LINKS, MANIFEST, STATE, build_manifest, manifest_text)
-from crawler.sortio import check_writable, commit, temp_path, write_lines
+from crawler.sortio import check_writable, commit, loads, temp_path, write_lines
 
 __all__ = ["merge_outputs", "main"]
 
@@ -31,14 +31,16 @@ def _key(doc: dict) -> str:
     return f"{int(doc.get('depth') or 0):06d}\t{doc.get('input')}\t{doc.get('record') or ''}"
 
 
-def _lines(path: Path) -> Iterator[tuple[dict, str]]:
+def _lines(path: Path) -> Iterator[tuple[dict, bytes]]:
+    """Each record of a shard's JSON Lines file with its line (UTF-8 bytes, written back as
+    they are: the merge neither decodes nor re-encodes a line)."""
     if not path.is_file():
         return
-    with open(path, encoding="utf-8") as fh:
+    with open(path, "rb") as fh:
         for raw in fh:
-            line = raw.rstrip("\n")
+            line = raw.rstrip(b"\r\n")
             if line:
-                yield json.loads(line), line
+                yield loads(line), line
 
 
 def _state(shard: Path) -> dict:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from crawler.sortio import dumpb
+from crawler.sortio import dumpb, loads
 
 
 def _json(obj) -> str:
@@ -35,3 +35,25 @@ def test_dumpb_writes_what_json_writes(obj):
     except UnicodeEncodeError:
         assert line == json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
     assert json.loads(line) == json.loads(_json(obj))
+
+
+@pytest.mark.parametrize("obj", OBJECTS + [{"f": 1.5}, {"n": [1.0, 2]}])
+@pytest.mark.parametrize("as_bytes", [True, False])
+def test_loads_reads_what_json_reads(obj, as_bytes):
+    """Record lines read back (the merge, the analysis): json's value for every line the
+    crawl writes, floats and integers beyond 64 bits included."""
+    line = dumpb(obj)
+    got = loads(line if as_bytes else line.decode("utf-8"))
+    assert got == json.loads(line)
+    assert type(got) is type(json.loads(line))
+
+
+@pytest.mark.parametrize("line", [b"NaN", b'{"a": NaN}', b"", b"{", b'{"a":1} x'])
+def test_loads_refuses_what_json_refuses(line):
+    try:
+        expected = json.loads(line)
+    except ValueError:
+        with pytest.raises(ValueError):
+            loads(line)
+    else:
+        assert loads(line) == expected or expected != expected
