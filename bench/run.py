@@ -26,6 +26,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -36,6 +37,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if str(ROOT) not in sys.path:       # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from reports.files import write_atomic  # noqa: E402  (whole files or none, as the crawl writes them)
 PHASES = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
 DEFAULT = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
 
@@ -429,6 +434,7 @@ def main(argv=None) -> int:
         print(f"{row['pages']} pages: " + json.dumps(extra, sort_keys=True))
     result = {"machine": {"cores": os.cpu_count(), "arch": platform.machine(), "python": platform.python_version()},
               "command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "commit": _commit(),
               "sizes": rows}
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
@@ -439,9 +445,21 @@ def main(argv=None) -> int:
     res = HERE / "results"
     res.mkdir(exist_ok=True)
     name = args.name or "-".join(map(str, args.pages))
-    (res / f"{name}.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", "utf-8")
+    write_atomic(res / f"{name}.json", json.dumps(result, indent=1, sort_keys=True) + "\n")
     print(f"wrote {res / (name + '.json')}")
     return 0
+
+
+def _commit() -> str | None:
+    """The project's commit (``+`` when tracked files differ from it), None outside git."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+" if dirty else "")
 
 
 def _plot(rows, phases, path: Path) -> None:
@@ -471,7 +489,9 @@ def _plot(rows, phases, path: Path) -> None:
         a.set_title(f"linkprov bench: {title} (log-log)")
         a.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(2.25, 1), fontsize=9)   # beside both plots, over no line
-    fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight", metadata={"Software": None})
+    write_atomic(path, buf.getvalue())
     plt.close(fig)
 
 

@@ -111,3 +111,12 @@ def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path, capsys):
         ("linkprov-promotional-clusters", "promotional clusters")}
     acc = row["accuracy"]
     assert acc["mirror_f1"] >= 0.95 and acc["promo_f1"] >= 0.95 and acc["story_purity"] >= 0.95, acc
+
+
+def test_results_name_the_commit_they_measured(run):
+    """A results file says which commit made it (``+``: with uncommitted changes)."""
+    import subprocess
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BENCH.parent, capture_output=True, text=True)
+    if head.returncode:
+        pytest.skip("not a git checkout")
+    assert run._commit() in (head.stdout.strip(), head.stdout.strip() + "+")
