@@ -124,6 +124,22 @@ def _cleaned(attrs: dict, fn):
             yield _name(k), v
 
 
+_SIMPLE = frozenset({str, int, bool})
+_MEMO_MAX = 200_000     # distinct attribute dicts remembered per export (graphs repeat a few shapes)
+
+
+def _memo_key(attrs: dict):
+    """A hashable key for ``attrs`` whose cleaned form depends on nothing else, or None.
+
+    Only dicts of str, int and bool values get one; the types are part of the key (``True``
+    and ``1`` are equal in Python but not in a file), floats get none (``-0.0 == 0.0``, NaN).
+    """
+    types = tuple(map(type, attrs.values()))
+    if not _SIMPLE.issuperset(types):
+        return None
+    return tuple(attrs.items()), types
+
+
 def short_label(n: str, d: dict) -> str:
     """The label of a node in GEXF and nodes.csv: a document's title, a cluster's label, the
     name of a host / entity / source / cluster, else the id."""
@@ -183,8 +199,15 @@ class GraphExport:
                 types[k].add(t)
                 node_names.setdefault(k)
         n_edges = 0
+        seen_shapes = set()   # (names, value types) already counted: the types depend on nothing else
         for u, v, k, d, kind, kc in self._edge_rows():
             n_edges += 1
+            shape = _memo_key(d)
+            if shape is not None:
+                shape = (tuple(d), shape[1])
+                if shape in seen_shapes:
+                    continue
+                seen_shapes.add(shape)
             ts = _attr_types(d)
             if "kind" not in ts:
                 ts["kind"] = str
@@ -266,19 +289,35 @@ class GraphExport:
 
     def edges(self):
         """``(source id, target id, edge id, attrs)`` of every edge, sorted; attrs cleaned and typed."""
+        for su, sv, key, d, _ in self._shared_edges():
+            yield su, sv, key, dict(d)
+
+    def _shared_edges(self):
+        """:meth:`edges` with ``(..., attrs, memo)``: equal attributes come as one dict object
+        (not to be changed) and ``memo``, a hashable key of their content (None when they have
+        none: floats, containers), by which a writer can reuse what it made of them."""
         ids = self._ids
         seen: dict[str, int] = {}
         last = None
+        cleaned: dict = {}
         for u, v, k, raw, kind, kc in self._edge_rows():
             su, sv = ids[u], ids[v]
             if (su, sv, kind) != last:   # repeated keys are adjacent: count them per run
                 seen.clear()
                 last = (su, sv, kind)
-            d = clean_attrs(raw)
-            d.setdefault("kind", kc)
+            memo = _memo_key(raw)
+            if memo is not None and "kind" not in raw:
+                memo = (memo, kc)        # the key stands in for the kind
+            d = cleaned.get(memo) if memo is not None else None
+            if d is None:
+                d = clean_attrs(raw)
+                d.setdefault("kind", kc)
+                d = self._unify(d)
+                if memo is not None and len(cleaned) < _MEMO_MAX:
+                    cleaned[memo] = d
             key = edge_key(su, sv, kind)
             seen[key] = n = seen.get(key, 0) + 1
-            yield su, sv, (key if n == 1 else f"{key}~{n}"), self._unify(d)
+            yield su, sv, (key if n == 1 else f"{key}~{n}"), d, memo
 
 
 # ----------------------------------------------------------------------------- writers
@@ -384,24 +423,33 @@ class GraphMLSink(_TextSink):
         head, tail = buf.getvalue().split(f"<{self._BODY}/>\n".encode(), 1)
         fh.write(head)
         self._tail = tail
+        self._bodies: dict = {}    # memo -> the body of an edge with those attributes
+        self._ids: dict = {}       # node id -> escaped (edges name each node many times)
 
-    def _element(self, start: str, scope: str, d: dict):
+    def _body(self, scope: str, d: dict) -> str:
+        """What follows an element's start tag: its data elements and end tag."""
         if not d:
-            self._put(start + "/>\n")
-            return
-        parts = [start, ">\n"]
+            return "/>\n"
+        parts = [">\n"]
         opening = self._open
         for k, v in d.items():
             parts += (opening[(scope, k)], _escape_text(str(v)), "</data>\n")
         parts.append("</node>\n" if scope == "node" else "</edge>\n")
-        self._put("".join(parts))
+        return "".join(parts)
 
     def node(self, n, d):
-        self._element(f'<node id="{_escape_attr(n)}"', "node", d)
+        self._put(f'<node id="{_escape_attr(n)}"' + self._body("node", d))
 
-    def edge(self, u, v, key, d):
-        self._element(f'<edge source="{_escape_attr(u)}" target="{_escape_attr(v)}" id="{_escape_attr(key)}"',
-                      "edge", d)
+    def edge(self, u, v, key, d, memo=None):
+        body = self._bodies.get(memo) if memo is not None else None
+        if body is None:
+            body = self._body("edge", d)
+            if memo is not None and len(self._bodies) < _MEMO_MAX:
+                self._bodies[memo] = body
+        esc = self._ids
+        su = esc.get(u) or esc.setdefault(u, _escape_attr(u))
+        sv = esc.get(v) or esc.setdefault(v, _escape_attr(v))
+        self._put(f'<edge source="{su}" target="{sv}" id="{_escape_attr(key)}"' + body)
 
     def close(self):
         self._flush()
@@ -478,18 +526,25 @@ class GEXFSink(_TextSink):
         fh.write(b"<?xml version='1.0' encoding='utf-8'?>\n")
         fh.write(self._parts[0].encode("utf-8"))
         self._stage, self._first = 0, True
+        self._made: dict = {}      # memo -> (label, extra, attvalues) of an edge with those attributes
+        self._ids: dict = {}       # node id -> escaped (edges name each node many times)
+
+    def _attvalues(self, cls: str, data: dict) -> list[str]:
+        parts = []
+        att = self._att
+        for k, v in data.items():
+            if k == "key":
+                k = "networkx_key"
+            s = ("true" if v else "false") if isinstance(v, bool) else str(v)
+            parts += (att[(cls, k)], _escape_et_attr(s), '" />')
+        return parts
 
     def _element(self, start: str, tag: str, cls: str, data: dict):
         parts = [start if self._first else self._SEP + start]
         self._first = False
         if data:
             parts.append(">\n        <attvalues>")
-            att = self._att
-            for k, v in data.items():
-                if k == "key":
-                    k = "networkx_key"
-                s = ("true" if v else "false") if isinstance(v, bool) else str(v)
-                parts += (att[(cls, k)], _escape_et_attr(s), '" />')
+            parts += self._attvalues(cls, data)
             parts.append(f"\n        </attvalues>\n      </{tag}>")
         else:
             parts.append(" />")
@@ -501,19 +556,35 @@ class GEXFSink(_TextSink):
         self._element(f'<node id="{_escape_et_attr(n)}" label="{_escape_et_attr(short_label(n, d))}"',
                       "node", "node", data)
 
-    def edge(self, u, v, key, d):
+    def edge(self, u, v, key, d, memo=None):
         if self._stage == 0:
             self._next_part()
+        made = self._made.get(memo) if memo is not None else None
+        if made is None:
+            made = self._edge_parts(key, d)
+            if memo is not None and len(self._made) < _MEMO_MAX:
+                self._made[memo] = made
+        label, extra, attvalues = made
+        esc = self._ids
+        su = esc.get(u) or esc.setdefault(u, _escape_et_attr(u))
+        sv = esc.get(v) or esc.setdefault(v, _escape_et_attr(v))
+        start = f'<edge source="{su}" target="{sv}" id="{_escape_et_attr(str(key))}" label="{label}"{extra}'
+        # every edge has attributes (its key at least): networkx writes the key last
+        self._put(("" if self._first else self._SEP) + start + ">\n        <attvalues>" + attvalues
+                  + self._att[("edge", "networkx_key")] + _escape_et_attr(str(key))
+                  + '" />\n        </attvalues>\n      </edge>')
+        self._first = False
+
+    def _edge_parts(self, key, d: dict) -> tuple[str, str, str]:
+        """What an edge's element takes from its attributes: the escaped label (its kind),
+        the weight and type attributes, and the attvalues before the key's."""
         data = dict(d)
-        label = str(d.get("kind", key))
-        start = [f'<edge source="{_escape_et_attr(u)}" target="{_escape_et_attr(v)}" id="{_escape_et_attr(str(key))}"'
-                 f' label="{_escape_et_attr(label)}"']
-        for name in ("weight", "type"):
-            if name in data:
-                start.append(f' {name}="{_escape_et_attr(str(data.pop(name)))}"')
+        label = _escape_et_attr(str(d.get("kind", key)))
+        extra = "".join(f' {name}="{_escape_et_attr(str(data.pop(name)))}"' for name in ("weight", "type")
+                        if name in data)
         data.pop("label", None)
-        data["key"] = key
-        self._element("".join(start), "edge", "edge", data)
+        data.pop("key", None)
+        return label, extra, "".join(self._attvalues("edge", data))
 
     def _next_part(self):
         self._flush()
@@ -545,7 +616,7 @@ class _CSVSink:
     def node(self, n, d):
         pass
 
-    def edge(self, u, v, key, d):
+    def edge(self, u, v, key, d, memo=None):
         pass
 
     def close(self):
@@ -570,10 +641,16 @@ class EdgesCSVSink(_CSVSink):
 
     def __init__(self, fh, X: GraphExport):
         self._cols = sorted(set(X.edge_names) - {"kind"})
+        self._rows: dict = {}      # memo -> the row of an edge with those attributes, after source and target
         super().__init__(fh, ["source", "target", "kind"] + self._cols)
 
-    def edge(self, u, v, key, d):
-        self._w.writerow([u, v, d.get("kind", key)] + [_cell(d.get(n)) for n in self._cols])
+    def edge(self, u, v, key, d, memo=None):
+        row = self._rows.get(memo) if memo is not None else None
+        if row is None:
+            row = [d.get("kind", key)] + [_cell(d.get(n)) for n in self._cols]
+            if memo is not None and len(self._rows) < _MEMO_MAX and "kind" in d:
+                self._rows[memo] = row
+        self._w.writerow([u, v, *row])
 
 
 def write_graph_files(X: GraphExport, sinks) -> None:
@@ -583,8 +660,8 @@ def write_graph_files(X: GraphExport, sinks) -> None:
     for n, d in X.nodes():
         for s in sinks:
             s.node(n, d)
-    for u, v, k, d in X.edges():
+    for u, v, k, d, memo in X._shared_edges():
         for s in sinks:
-            s.edge(u, v, k, d)
+            s.edge(u, v, k, d, memo)
     for s in sinks:
         s.close()

@@ -460,12 +460,15 @@ def _draw_one(url: str):
 
 
 def document_pictures(G, provenance: dict, urls, *, context: DocContext | None = None, workers: int | None = None):
-    """Yield ``(url, png bytes or None, error text or None)`` for each of ``urls``, in order.
+    """An iterator of ``(url, png bytes or None, error text or None)`` for each of ``urls``, in order.
 
     The pictures are drawn in ``workers`` processes (default: one per core; 0 or 1: in this
-    process), forked so that each has ``G`` without pickling it; each picture is the same bytes
-    as :func:`document_picture` gives. Where ``fork`` is not available, or a worker dies, the
-    rest is drawn in this process.
+    process, as the iterator is read), forked so that each has ``G`` without pickling it; each
+    picture is the same bytes as :func:`document_picture` gives. The processes start drawing
+    when this is called, so the caller can do other work (the graph files) beside them; read
+    the iterator to the end or ``close()`` it (either stops the processes and restores what
+    it changed). Where ``fork`` is not
+    available, or a worker dies, the rest is drawn in this process.
 
     Examples
     --------
@@ -479,35 +482,52 @@ def document_pictures(G, provenance: dict, urls, *, context: DocContext | None =
     ctx = context or DocContext(G, provenance)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     workers = min(workers, len(urls))
-    done, frozen = 0, False
     prev, _JOB = _JOB, (G, provenance, ctx)
-    try:
-        if workers > 1:
-            from concurrent.futures import ProcessPoolExecutor
-            from multiprocessing import get_context
-            # objects alive now move out of the collector's reach, so a worker's collections
-            # do not write to (and so copy) every page of G it shares with this process
-            gc.freeze()
-            frozen = True
-            try:
-                pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
-            except (ValueError, OSError) as exc:
-                logging.getLogger("linkprov.reports").warning(
-                    "cannot start %d processes to draw pictures (%s): drawing them in this one", workers, exc)
-                pool = None
+    pool = results = None
+    frozen = False
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+        # objects alive now move out of the collector's reach, so a worker's collections
+        # do not write to (and so copy) every page of G it shares with this process
+        gc.freeze()
+        frozen = True
+        try:
+            pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+            # every picture submitted now: the processes start and draw while the caller works
+            results = pool.map(_draw_one, urls, chunksize=max(1, min(8, len(urls) // (4 * workers))))
+        except Exception as exc:  # noqa: BLE001 - no processes (or they could not start): draw here
+            logging.getLogger("linkprov.reports").warning(
+                "cannot start %d processes to draw pictures (%s): drawing them in this one", workers, exc)
             if pool is not None:
-                try:
-                    with pool:
-                        for result in pool.map(_draw_one, urls, chunksize=max(1, min(8, len(urls) // (4 * workers)))):
-                            yield result
-                            done += 1
-                except Exception as exc:  # noqa: BLE001 - e.g. a worker killed: draw the rest here
-                    logging.getLogger("linkprov.reports").warning(
-                        "a picture process failed (%s: %s): the %d pictures left are drawn in this process",
-                        type(exc).__name__, exc, len(urls) - done)
+                pool.shutdown(cancel_futures=True)
+            pool = results = None
+    drawn = _drawn(urls, pool, results, prev, frozen)
+    next(drawn)     # inside its try: from now on, closing it stops the processes and restores state
+    return drawn
+
+
+def _drawn(urls, pool, results, prev, frozen):
+    """The results of :func:`document_pictures`, the pictures no process drew drawn here;
+    ``close()`` (also before the end) cancels what the processes have not started."""
+    global _JOB
+    done = 0
+    try:
+        yield None
+        if results is not None:
+            try:
+                for result in results:
+                    yield result
+                    done += 1
+            except Exception as exc:  # noqa: BLE001 - e.g. a worker killed: draw the rest here
+                logging.getLogger("linkprov.reports").warning(
+                    "a picture process failed (%s: %s): the %d pictures left are drawn in this process",
+                    type(exc).__name__, exc, len(urls) - done)
         for url in urls[done:]:
             yield _draw_one(url)
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         _JOB = prev
         if frozen:
             gc.unfreeze()

@@ -85,32 +85,33 @@ def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, pro
         files.write_atomic(out / name, data)
         written.append(name)
 
-    put("provenance.json", files.provenance_bytes(provenance))
-    for name in files.write_graph_files(out, G, version=__version__):
-        written.append(name)
-
-    main = {}
-    for name, make in _bar([("provenance_map.png", lambda: pictures.provenance_map(G, provenance)),
-                            ("link_classes.png", lambda: pictures.link_classes(G))], progress, "pictures"):
-        try:
-            main[name] = make()
-            put(name, main[name])
-        except Exception:  # a picture must never stop the run
-            log.exception("could not draw %s; the report goes on without it", name)
-
     seeds = pictures.seed_documents(G)
-    drawn = {}
-    if seeds and max_pictures > 0:
-        ctx = pictures.DocContext(G, provenance)
-        todo = seeds[:max_pictures]
-        for url, png, error in _bar(pictures.document_pictures(G, provenance, todo, context=ctx, workers=workers),
-                                    progress, "document pictures", total=len(todo)):
+    todo = seeds[:max_pictures] if max_pictures > 0 else []
+    # the document pictures are drawn in their processes while this one writes the other files
+    drawing = pictures.document_pictures(G, provenance, todo, context=pictures.DocContext(G, provenance),
+                                         workers=workers) if todo else None
+    try:
+        put("provenance.json", files.provenance_bytes(provenance))
+        written.extend(files.write_graph_files(out, G, version=__version__))
+        main = {}
+        for name, make in _bar([("provenance_map.png", lambda: pictures.provenance_map(G, provenance)),
+                                ("link_classes.png", lambda: pictures.link_classes(G))], progress, "pictures"):
+            try:
+                main[name] = make()
+                put(name, main[name])
+            except Exception:  # a picture must never stop the run
+                log.exception("could not draw %s; the report goes on without it", name)
+        drawn = {}
+        for url, png, error in _bar(drawing or (), progress, "document pictures", total=len(todo)):
             if png is None:
                 log.error("could not draw the picture of %s\n%s", url, (error or "").rstrip())
                 continue
             name = pictures.doc_picture_name(url)
             put(name, png)
             drawn[url] = name
+    finally:
+        if drawing is not None:
+            drawing.close()     # (when a file failed: the picture processes stop)
     docs = [(url, drawn.get(url, "")) for url in seeds]
     keep = set(drawn.values())
     for old in sorted(out.glob("doc_*.png")):   # pictures of documents no longer in the output

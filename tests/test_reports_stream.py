@@ -227,7 +227,7 @@ def test_failed_stream_leaves_old_files(tmp_path, monkeypatch):
     files.write_graph_files(tmp_path, _sample(), version="1")
     old = {n: (tmp_path / n).read_bytes() for n in files.GRAPH_FILES}
 
-    def boom(self, u, v, key, d):
+    def boom(self, *args):
         raise RuntimeError("disk full")
     monkeypatch.setattr(graphio.EdgesCSVSink, "edge", boom)
     with pytest.raises(RuntimeError):
@@ -275,3 +275,41 @@ def test_write_reports_workers_same_outputs(tmp_path, monkeypatch, caplog):
         names2 = write_reports(b, make_graph(), make_provenance(), manifest=make_manifest(), workers=2)
     assert not [n for n in names2 if n.startswith("doc_")] and not list(b.glob("doc_*.png"))
     assert "could not draw the picture of" in caplog.text and "ZeroDivisionError" in caplog.text
+
+
+def test_document_pictures_start_before_they_are_read_and_stop_when_closed(tmp_path, monkeypatch):
+    """The processes draw while the caller does other work; closing the iterator early
+    stops them and restores the collector and the shared job."""
+    import gc
+    import os
+    import time
+    G, P = make_graph(), make_provenance()
+    urls = pictures.seed_documents(G) * 8
+    real = pictures.document_picture
+
+    def marked(G_, P_, url, **kw):
+        (tmp_path / f"drawn-{os.getpid()}").touch()
+        return real(G_, P_, url, **kw)
+    monkeypatch.setattr(pictures, "document_picture", marked)
+    drawing = pictures.document_pictures(G, P, urls, workers=2)
+    assert pictures._JOB is not None and gc.get_freeze_count() > 0
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("drawn-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    drawers = {p.name for p in tmp_path.glob("drawn-*")}
+    assert drawers and f"drawn-{os.getpid()}" not in drawers     # drawn elsewhere, before any was read
+    assert next(drawing) == (urls[0], real(G, P, urls[0]), None)
+    drawing.close()
+    assert pictures._JOB is None and gc.get_freeze_count() == 0
+
+
+def test_write_reports_stops_the_picture_processes_when_a_file_fails(tmp_path, monkeypatch):
+    import gc
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(files, "write_graph_files", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_reports(tmp_path, make_graph(), make_provenance(), manifest=make_manifest(), workers=2)
+    assert pictures._JOB is None and gc.get_freeze_count() == 0
+    assert not list(tmp_path.glob("doc_*.png"))
