@@ -428,13 +428,14 @@ def main(argv=None) -> int:
         print(f"wrote {path}")
         return 0
     print(f"linkprov bench on {platform.machine()} with {os.cpu_count()} cores, Python {platform.python_version()}")
+    commit = _commit()      # before the run: what was measured, whatever changes during it
     rows = [bench_size(n, args.phases, args.seed) for n in args.pages]
     for row in rows:
         extra = {k: v for k, v in row.items() if k not in ("pages", "phases")}
         print(f"{row['pages']} pages: " + json.dumps(extra, sort_keys=True))
     result = {"machine": {"cores": os.cpu_count(), "arch": platform.machine(), "python": platform.python_version()},
               "command": "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-              "commit": _commit(),
+              "commit": commit,
               "sizes": rows}
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
