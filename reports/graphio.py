@@ -462,9 +462,10 @@ def _types(cls) -> dict:
     return w.xml_type
 
 
-# GEXF attribute names networkx turns into XML attributes or structure (beyond id, label, weight,
-# type, which GEXFSink writes itself): a graph using them is written through networkx in memory.
-_GEXF_NODE_SPECIAL = {"id", "pid", "start", "end", "parents", "spells", "slices", "viz"}
+# GEXF attribute names networkx turns into XML attributes or structure, or renames (a node's "key"
+# becomes "networkx_key"), beyond id, label, weight and type, which GEXFSink writes itself: a graph
+# using them is written through networkx in memory.
+_GEXF_NODE_SPECIAL = {"id", "key", "pid", "start", "end", "parents", "spells", "slices", "viz"}
 _GEXF_EDGE_SPECIAL = {"id", "key", "networkx_key", "start", "end", "spells", "slices", "viz"}
 
 
@@ -533,8 +534,6 @@ class GEXFSink(_TextSink):
         parts = []
         att = self._att
         for k, v in data.items():
-            if k == "key":
-                k = "networkx_key"
             s = ("true" if v else "false") if isinstance(v, bool) else str(v)
             parts += (att[(cls, k)], _escape_et_attr(s), '" />')
         return parts

@@ -165,8 +165,16 @@ def _gexf_special():
     return G
 
 
+def _node_key():
+    """A node attribute named ``key`` (networkx's GEXF writer names the *edge* key ``networkx_key``)."""
+    G = nx.MultiDiGraph()
+    G.add_node("a", kind="url", key="x")
+    G.add_edge("a", "b", kind="links_to")
+    return G
+
+
 GRAPHS = {"sample": _sample, "mixed_types": _mixed_types, "odd_ids": _odd_ids, "empty": _empty,
-          "nodes_only": _nodes_only, "gexf_special": _gexf_special}
+          "nodes_only": _nodes_only, "gexf_special": _gexf_special, "node_key": _node_key}
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))
