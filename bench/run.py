@@ -37,10 +37,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-if str(ROOT) not in sys.path:       # run as a script from anywhere
+if str(ROOT) not in sys.path:       # run as a script from anywhere (and in the phases' children)
     sys.path.insert(0, str(ROOT))
-
-from reports.files import write_atomic  # noqa: E402  (whole files or none, as the crawl writes them)
 PHASES = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
 DEFAULT = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
 
@@ -416,7 +414,6 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        sys.path.insert(0, str(ROOT))
         _child(args.child, args.data, args.work)
         return 0
     if args.plot:
@@ -446,6 +443,7 @@ def main(argv=None) -> int:
     res = HERE / "results"
     res.mkdir(exist_ok=True)
     name = args.name or "-".join(map(str, args.pages))
+    from reports.files import write_atomic   # (here: a phase's child process measures its own imports)
     write_atomic(res / f"{name}.json", json.dumps(result, indent=1, sort_keys=True) + "\n")
     print(f"wrote {res / (name + '.json')}")
     return 0
@@ -490,6 +488,7 @@ def _plot(rows, phases, path: Path) -> None:
         a.set_title(f"linkprov bench: {title} (log-log)")
         a.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(2.25, 1), fontsize=9)   # beside both plots, over no line
+    from reports.files import write_atomic
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120, bbox_inches="tight", metadata={"Software": None})
     write_atomic(path, buf.getvalue())

@@ -140,6 +140,19 @@ def _memo_key(attrs: dict):
     return tuple(attrs.items()), types
 
 
+def _memoized(cache: dict, memo, make):
+    """``make()``, kept in ``cache`` under ``memo`` (a :func:`_memo_key`; None: not kept) for
+    the next equal attribute dict; at most ``_MEMO_MAX`` kept."""
+    if memo is None:
+        return make()
+    made = cache.get(memo)
+    if made is None:
+        made = make()
+        if len(cache) < _MEMO_MAX:
+            cache[memo] = made
+    return made
+
+
 def short_label(n: str, d: dict) -> str:
     """The label of a node in GEXF and nodes.csv: a document's title, a cluster's label, the
     name of a host / entity / source / cluster, else the id."""
@@ -292,10 +305,16 @@ class GraphExport:
         for su, sv, key, d, _ in self._shared_edges():
             yield su, sv, key, dict(d)
 
+    def _clean_edge(self, raw: dict, kc: str) -> dict:
+        d = clean_attrs(raw)
+        d.setdefault("kind", kc)
+        return self._unify(d)
+
     def _shared_edges(self):
         """:meth:`edges` with ``(..., attrs, memo)``: equal attributes come as one dict object
-        (not to be changed) and ``memo``, a hashable key of their content (None when they have
-        none: floats, containers), by which a writer can reuse what it made of them."""
+        (not to be changed; it always holds ``kind``) and ``memo``, a hashable key of their
+        content (None when they have none: floats, containers), by which a writer can reuse
+        what it made of them (:func:`_memoized`)."""
         ids = self._ids
         seen: dict[str, int] = {}
         last = None
@@ -308,13 +327,7 @@ class GraphExport:
             memo = _memo_key(raw)
             if memo is not None and "kind" not in raw:
                 memo = (memo, kc)        # the key stands in for the kind
-            d = cleaned.get(memo) if memo is not None else None
-            if d is None:
-                d = clean_attrs(raw)
-                d.setdefault("kind", kc)
-                d = self._unify(d)
-                if memo is not None and len(cleaned) < _MEMO_MAX:
-                    cleaned[memo] = d
+            d = _memoized(cleaned, memo, lambda: self._clean_edge(raw, kc))
             key = edge_key(su, sv, kind)
             seen[key] = n = seen.get(key, 0) + 1
             yield su, sv, (key if n == 1 else f"{key}~{n}"), d, memo
@@ -366,6 +379,14 @@ class _TextSink:
 
     def __init__(self, fh):
         self._fh, self._buf = fh, []
+        self._escaped_ids: dict = {}       # node id -> escaped (edges name each node many times)
+
+    def _node_id(self, n: str, escape) -> str:
+        """``escape(n)``, once per node id."""
+        s = self._escaped_ids.get(n)
+        if s is None:
+            s = self._escaped_ids[n] = escape(n)
+        return s
 
     def _put(self, s: str):
         self._buf.append(s)
@@ -424,7 +445,6 @@ class GraphMLSink(_TextSink):
         fh.write(head)
         self._tail = tail
         self._bodies: dict = {}    # memo -> the body of an edge with those attributes
-        self._ids: dict = {}       # node id -> escaped (edges name each node many times)
 
     def _body(self, scope: str, d: dict) -> str:
         """What follows an element's start tag: its data elements and end tag."""
@@ -441,15 +461,9 @@ class GraphMLSink(_TextSink):
         self._put(f'<node id="{_escape_attr(n)}"' + self._body("node", d))
 
     def edge(self, u, v, key, d, memo=None):
-        body = self._bodies.get(memo) if memo is not None else None
-        if body is None:
-            body = self._body("edge", d)
-            if memo is not None and len(self._bodies) < _MEMO_MAX:
-                self._bodies[memo] = body
-        esc = self._ids
-        su = esc.get(u) or esc.setdefault(u, _escape_attr(u))
-        sv = esc.get(v) or esc.setdefault(v, _escape_attr(v))
-        self._put(f'<edge source="{su}" target="{sv}" id="{_escape_attr(key)}"' + body)
+        body = _memoized(self._bodies, memo, lambda: self._body("edge", d))
+        self._put(f'<edge source="{self._node_id(u, _escape_attr)}" target="{self._node_id(v, _escape_attr)}" '
+                  f'id="{_escape_attr(key)}"' + body)
 
     def close(self):
         self._flush()
@@ -528,7 +542,6 @@ class GEXFSink(_TextSink):
         fh.write(self._parts[0].encode("utf-8"))
         self._stage, self._first = 0, True
         self._made: dict = {}      # memo -> (label, extra, attvalues) of an edge with those attributes
-        self._ids: dict = {}       # node id -> escaped (edges name each node many times)
 
     def _attvalues(self, cls: str, data: dict) -> list[str]:
         parts = []
@@ -558,16 +571,9 @@ class GEXFSink(_TextSink):
     def edge(self, u, v, key, d, memo=None):
         if self._stage == 0:
             self._next_part()
-        made = self._made.get(memo) if memo is not None else None
-        if made is None:
-            made = self._edge_parts(key, d)
-            if memo is not None and len(self._made) < _MEMO_MAX:
-                self._made[memo] = made
-        label, extra, attvalues = made
-        esc = self._ids
-        su = esc.get(u) or esc.setdefault(u, _escape_et_attr(u))
-        sv = esc.get(v) or esc.setdefault(v, _escape_et_attr(v))
-        start = f'<edge source="{su}" target="{sv}" id="{_escape_et_attr(str(key))}" label="{label}"{extra}'
+        label, extra, attvalues = _memoized(self._made, memo, lambda: self._edge_parts(key, d))
+        start = (f'<edge source="{self._node_id(u, _escape_et_attr)}" target="{self._node_id(v, _escape_et_attr)}" '
+                 f'id="{_escape_et_attr(str(key))}" label="{label}"{extra}')
         # every edge has attributes (its key at least): networkx writes the key last
         self._put(("" if self._first else self._SEP) + start + ">\n        <attvalues>" + attvalues
                   + self._att[("edge", "networkx_key")] + _escape_et_attr(str(key))
@@ -644,11 +650,7 @@ class EdgesCSVSink(_CSVSink):
         super().__init__(fh, ["source", "target", "kind"] + self._cols)
 
     def edge(self, u, v, key, d, memo=None):
-        row = self._rows.get(memo) if memo is not None else None
-        if row is None:
-            row = [d.get("kind", key)] + [_cell(d.get(n)) for n in self._cols]
-            if memo is not None and len(self._rows) < _MEMO_MAX and "kind" in d:
-                self._rows[memo] = row
+        row = _memoized(self._rows, memo, lambda: [d.get("kind", key)] + [_cell(d.get(n)) for n in self._cols])
         self._w.writerow([u, v, *row])
 
 

@@ -467,8 +467,8 @@ def document_pictures(G, provenance: dict, urls, *, context: DocContext | None =
     picture is the same bytes as :func:`document_picture` gives. The processes start drawing
     when this is called, so the caller can do other work (the graph files) beside them; read
     the iterator to the end or ``close()`` it (either stops the processes and restores what
-    it changed). Where ``fork`` is not
-    available, or a worker dies, the rest is drawn in this process.
+    it changed). Where ``fork`` is not available, or a worker dies, the rest is drawn in this
+    process.
 
     Examples
     --------
