@@ -10,8 +10,10 @@ d. ``crawl``  the linkprov crawl (``scrapy crawl seeds`` with the network's moun
    ``crawl1`` the same crawl in one process (``-s LINKPROV_WORKERS=0``): the baseline of the
    multi-process speed-ups; ``crawl2`` the seeds split in two shard processes (``-a shard=1/2``
    and ``2/2``, one parser each) run at once, then merged (``python -m crawler.merge``);
-e. ``analyze`` the linkprov analysis (``graph.analyze``: records -> graph + verdicts), and
-   ``reports`` the reports written from it (graph files, pictures, report.html).
+e. ``analyze`` the linkprov analysis (``graph.analyze``: records -> graph + verdicts; its steps
+   in forked processes, the default), ``analyze1`` the same in one process (``workers=1``, the
+   least memory; digests of both compared), and ``reports`` the reports written from the
+   first (graph files, pictures, report.html).
 
 Each phase runs in its own process; its peak RSS is the largest sum, over time, of the RSS of
 that process and all its descendants (crawl workers, shard processes), sampled from /proc. The result is printed, written
@@ -39,8 +41,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 if str(ROOT) not in sys.path:       # run as a script from anywhere (and in the phases' children)
     sys.path.insert(0, str(ROOT))
-PHASES = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
-DEFAULT = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
+PHASES = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "analyze1", "reports"]
+DEFAULT = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "analyze1", "reports"]
 
 
 def _files(pages_dir: Path) -> list[Path]:
@@ -153,20 +155,47 @@ def phase_crawl2(data: Path, out: Path, n: int = 2) -> dict:
             "same_as_single_process": _same(out / "merged", out / "linkprov")}
 
 
-def phase_analyze(data: Path, out: Path) -> dict:
-    import pickle
-
+def _analysis(out: Path, workers: int | None) -> tuple:
     from graph.analyze import analyze
 
     t0 = time.perf_counter()
-    G, provenance = analyze(out / "linkprov")
-    # the analysis itself, apart from the hand-over below (a pickle that only the benchmark
-    # writes: a crawl with post-processing passes the graph to the reports in memory)
+    G, provenance = analyze(out / "linkprov", workers=workers)
+    # the analysis itself, apart from what the phase does after it (the digest; the pickle
+    # hand-over that only the benchmark writes: a crawl with post-processing passes the
+    # graph to the reports in memory)
     done = {"analysis_seconds": time.perf_counter() - t0,
             **{f"analysis_{k}": v for k, v in _TREE.sample().items()}}
+    return G, provenance, {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+                           "digest": analysis_digest(G, provenance), **done}
+
+
+def analysis_digest(G, provenance: dict) -> str:
+    """SHA-1 of the provenance (keys sorted) and of every node and edge with its attributes,
+    in the graph's order: equal digests, equal analyses (the runs' results compared without
+    keeping both)."""
+    import hashlib
+
+    import orjson
+
+    h = hashlib.sha1(orjson.dumps(provenance, option=orjson.OPT_SORT_KEYS))
+    for item in G.nodes(data=True):
+        h.update(orjson.dumps(item, option=orjson.OPT_SORT_KEYS))
+    for item in G.edges(keys=True, data=True):
+        h.update(orjson.dumps(item, option=orjson.OPT_SORT_KEYS))
+    return h.hexdigest()
+
+
+def phase_analyze(data: Path, out: Path) -> dict:
+    import pickle
+
+    G, provenance, result = _analysis(out, None)
     with open(out / "analysis.pickle", "wb") as f:   # handed to the reports phase
         pickle.dump((G, provenance), f, protocol=pickle.HIGHEST_PROTOCOL)
-    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), **done}
+    return result
+
+
+def phase_analyze1(data: Path, out: Path) -> dict:
+    return {**_analysis(out, 1)[2], "processes": 1}
 
 
 def phase_reports(data: Path, out: Path) -> dict:
@@ -395,6 +424,8 @@ def bench_size(pages: int, phases: list[str], seed: int, root: Path | None = Non
         row["analyze_vs_crawl_time"] = p["analyze"]["seconds"] / p["crawl"]["seconds"]
         if "analysis_seconds" in p["analyze"]:   # without the benchmark's pickle hand-over
             row["analysis_vs_crawl_time"] = p["analyze"]["analysis_seconds"] / p["crawl"]["seconds"]
+    if "analyze" in p and "analyze1" in p:
+        row["analyze1_same_as_analyze"] = p["analyze1"]["digest"] == p["analyze"]["digest"]
     if "reports" in p:
         row["accuracy"] = accuracy(data, work)
     return row

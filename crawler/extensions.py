@@ -84,7 +84,8 @@ class CrawlProgress:
 
 
 class PostProcess:
-    """At close, call ``LINKPROV_POSTPROCESS`` (a ``postprocess(out_dir)`` function) on OUT.
+    """At close, call ``LINKPROV_POSTPROCESS`` (a ``postprocess(out_dir)`` function) on OUT,
+    with ``workers=LINKPROV_REPORT_WORKERS`` when that is set.
 
     An empty setting turns it off; a hook that cannot be imported is a warning, not an error.
     """
@@ -92,6 +93,9 @@ class PostProcess:
     def __init__(self, crawler, path: str):
         self.crawler = crawler
         self.path = path
+        workers = crawler.settings.get("LINKPROV_REPORT_WORKERS")
+        # (a hook of one argument keeps working while the setting is not given)
+        self.kwargs = {} if workers in (None, "") else {"workers": crawler.settings.getint("LINKPROV_REPORT_WORKERS")}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -116,7 +120,7 @@ class PostProcess:
             return
         logger.info("post-processing %s with %s", out, self.path)
         try:
-            hook(str(out))
+            hook(str(out), **self.kwargs)
         except Exception:  # noqa: BLE001 - the crawl records stay valid; say what failed
             logger.exception("post-processing %s with %s failed; the crawl records are kept, "
                              "rerun it with `linkprov report %s`", out, self.path, out)

@@ -56,4 +56,6 @@ LINKPROV_BATCH_FILES = 128             # seed files (and WARC records) read per 
 LINKPROV_WORKERS = None                 # processes that read and parse batches; None: one per core; 0 or 1: none
 LINKPROV_CHUNK_LINES = 50000            # records held in memory before a sorted chunk is spilled to OUT
 LINKPROV_POSTPROCESS = "reports.run.postprocess"  # called with the out folder when the crawl closes; "" turns it off
+LINKPROV_REPORT_WORKERS = None          # processes of the analysis and report pictures after the crawl (the hook's
+                                        # workers=); None: one per core; 1: this process only, the least memory
 COMMANDS_MODULE = "crawler.commands"

@@ -110,7 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("out", nargs="?", default="output", metavar="OUT", help="output folder of a crawl (default: output)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bars, no summary")
     r.add_argument("-j", "--workers", type=int, default=None, metavar="N",
-                   help="processes that draw the document pictures (default: one per core; 1: no extra process)")
+                   help="processes for the analysis steps and the document pictures (default: one per core; "
+                        "1: no extra process, the least memory)")
     s = sub.add_parser("shell", help="a Python REPL with OUT's graph and the query helpers",
                        description="Load OUT's graph.graphml and provenance.json and start IPython (if installed) "
                                    "or the plain Python REPL with the helpers: " + ", ".join(

@@ -75,7 +75,7 @@ def _decodes(data: bytes, enc: str) -> bool:
 
 
 def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path, capsys):
-    phases = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "reports"]
+    phases = ["parse", "floor", "naive", "crawl", "crawl1", "crawl2", "analyze", "analyze1", "reports"]
     row = run.bench_size(200, phases, 0, root=tmp_path)     # not into the project's bench/data
     truth = json.loads((tmp_path / "n200" / "truth.json").read_text("utf-8"))
     p = row["phases"]
@@ -85,6 +85,7 @@ def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path, capsys):
     for ph in ("parse", "floor", "naive", "crawl", "crawl1"):
         assert p[ph]["documents"] == truth["documents"], ph
     assert p["crawl2"]["same_as_single_process"] is True
+    assert p["analyze1"]["processes"] == 1 and row["analyze1_same_as_analyze"] is True
     for ratio in ("crawl_vs_floor_time", "crawl_vs_naive_speed", "speedup_workers", "speedup_2_processes",
                   "analyze_vs_crawl_time", "analysis_vs_crawl_time"):
         assert row[ratio] > 0, ratio
@@ -120,3 +121,17 @@ def test_results_name_the_commit_they_measured(run):
     if head.returncode:
         pytest.skip("not a git checkout")
     assert run._commit() in (head.stdout.strip(), head.stdout.strip() + "+")
+
+
+def test_analysis_digest_tells_analyses_apart(run):
+    import networkx as nx
+
+    def analysis(count=1, confidence=0.9):
+        G = nx.MultiDiGraph()
+        G.add_node("https://a.org/", kind="document")
+        G.add_edge("https://a.org/", "https://b.org/", key="links_to:1", kind="links_to", count=count)
+        return G, {"mirrors": [{"mirror": "https://a.org/", "confidence": confidence}]}
+
+    same = run.analysis_digest(*analysis())
+    assert same == run.analysis_digest(*analysis())
+    assert len({same, run.analysis_digest(*analysis(count=2)), run.analysis_digest(*analysis(confidence=0.8))}) == 3

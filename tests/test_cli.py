@@ -87,3 +87,29 @@ def test_report_rebuilds_without_crawling(tmp_path):
     first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert run(["report", "-q", str(tmp_path)]).returncode == 0
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == first
+
+
+@pytest.mark.parametrize("args, workers", [([], None), (["-j", "1"], 1), (["--workers", "2"], 2)])
+def test_report_workers_reach_the_analysis_and_the_pictures(tmp_path, monkeypatch, args, workers):
+    """`linkprov report -j N`: N processes for the analysis steps and the pictures alike
+    (1: everything in this process, the least memory)."""
+    import graph.analyze
+    import reports.run
+
+    seen = {}
+    real_analyze, real_write = graph.analyze.analyze, reports.run.write_reports
+
+    def analyze(out, **kw):
+        seen["analyze"] = kw.get("workers", "missing")
+        return real_analyze(out, **kw)
+
+    def write_reports(out, G, provenance, **kw):
+        seen["write_reports"] = kw.get("workers", "missing")
+        return real_write(out, G, provenance, **kw)
+
+    monkeypatch.setattr(graph.analyze, "analyze", analyze)
+    monkeypatch.setattr(reports.run, "write_reports", write_reports)
+    write_records(tmp_path)
+    assert main(["report", "-q", *args, str(tmp_path)]) == 0
+    assert seen == {"analyze": workers, "write_reports": workers}
+    assert (tmp_path / "provenance.json").is_file()

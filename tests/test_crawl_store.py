@@ -1,4 +1,5 @@
-"""Unit tests of the crawl's local store, output sorting and download handler (no Scrapy run)."""
+"""Unit tests of the crawl's local store, output sorting, download handler and post-crawl
+hook (no Scrapy run)."""
 from __future__ import annotations
 
 import asyncio
@@ -215,3 +216,29 @@ def test_crawl_options_defaults_and_online():
     assert online.allowed_domains == ("a.org", "b.org")
     assert [settings.getbool(n) for n in ("ROBOTSTXT_OBEY", "AUTOTHROTTLE_ENABLED", "HTTPCACHE_ENABLED")] == [True] * 3
     assert settings.getint("DEPTH_LIMIT") == 3
+
+
+HOOK_CALLS: list = []
+
+
+def record_hook(out, **kwargs):
+    """A ``LINKPROV_POSTPROCESS`` hook that records how it was called."""
+    HOOK_CALLS.append((out, kwargs))
+
+
+@pytest.mark.parametrize("setting, expected", [
+    (None, {}),                 # not set: the hook is called with the folder only
+    ("1", {"workers": 1}),      # -s LINKPROV_REPORT_WORKERS=1
+    (2, {"workers": 2}),
+])
+def test_postprocess_hook_gets_the_report_workers(tmp_path, setting, expected):
+    from crawler.extensions import PostProcess
+
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")
+    settings = {"LINKPROV_POSTPROCESS": f"{__name__}.record_hook", "LINKPROV_OUT": str(tmp_path)}
+    if setting is not None:
+        settings["LINKPROV_REPORT_WORKERS"] = setting
+    ext = PostProcess.from_crawler(get_crawler(settings_dict=settings))
+    HOOK_CALLS.clear()
+    ext.spider_closed(None, "finished")
+    assert HOOK_CALLS == [(str(tmp_path), expected)]
