@@ -22,6 +22,10 @@ class SkipInput(LinkprovError):
         self.detail = detail
 
 
+class GraphError(LinkprovError, TypeError):
+    """A change the provenance graph refuses (e.g. editing an attribute dict that edges share)."""
+
+
 class OutputError(LinkprovError, OSError):
     """An output folder cannot be written or read (missing, read-only, full, older version)."""
 

@@ -97,3 +97,49 @@ def test_link_edges_share_equal_values():
     edges = link_edges(docs, links, ["content"] * 5)
     assert edges[(_A, _C)] is edges[(_B, _C)] is edges[(_A, _B)]
     assert edges[(_B, _A)] == ("content", 2, '{"content": 2}', '["x"]', None)
+
+
+@pytest.fixture
+def shared_graph():
+    """Three links_to edges: two of equal attributes, one of its own."""
+    docs = [{"url": _A}, {"url": _B}]
+    links = [{"source": _A, "target": _C}, {"source": _B, "target": _C},
+             {"source": _A, "target": _B, "anchor_text": "next"}]
+    return graph_of(docs, link_edges(docs, links, ["content", "content", "navigation"]))
+
+
+def _links_to(G):
+    return {(u, v): d for u, v, d in G.edges(data=True) if d["kind"] == "links_to"}
+
+
+def test_equal_links_to_edges_share_one_read_only_dict(shared_graph):
+    from crawler.errors import GraphError, LinkprovError
+
+    e = _links_to(shared_graph)
+    assert e[(_A, _C)] is e[(_B, _C)] and e[(_A, _B)] is not e[(_A, _C)]
+    assert e[(_A, _C)] == {"kind": "links_to", "link_class": "content", "count": 1, "classes": '{"content": 1}'}
+    edits = [lambda d: d.__setitem__("count", 2), lambda d: d.update(count=2), lambda d: d.pop("count"),
+             lambda d: d.setdefault("w", 1), lambda d: d.clear(), lambda d: d.popitem(),
+             lambda d: d.__delitem__("count"), lambda d: d.__ior__({"w": 1})]
+    for edit in edits:
+        with pytest.raises(GraphError, match=r"G = G\.copy\(\)") as info:
+            edit(e[(_A, _C)])
+        assert isinstance(info.value, (LinkprovError, TypeError))
+    assert e[(_A, _C)]["count"] == 1 and len(e[(_A, _C)]) == 4
+
+
+def test_a_copy_gives_every_edge_its_own_dict(shared_graph):
+    H = shared_graph.copy()
+    e = _links_to(H)
+    assert type(e[(_A, _C)]) is dict and e[(_A, _C)] is not e[(_B, _C)]
+    e[(_A, _C)]["count"] = 2
+    assert (e[(_B, _C)]["count"], _links_to(shared_graph)[(_A, _C)]["count"]) == (1, 1)
+
+
+def test_shared_dicts_pickle_as_they_are(shared_graph):
+    import pickle
+
+    G = pickle.loads(pickle.dumps(shared_graph, protocol=pickle.HIGHEST_PROTOCOL))
+    e = _links_to(G)
+    assert _shape(G) == _shape(shared_graph)
+    assert e[(_A, _C)] is e[(_B, _C)] and type(e[(_A, _C)]) is build.SharedAttrs
