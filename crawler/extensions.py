@@ -95,7 +95,7 @@ class PostProcess:
         self.path = path
         workers = crawler.settings.get("LINKPROV_REPORT_WORKERS")
         # (a hook of one argument keeps working while the setting is not given)
-        self.kwargs = {} if workers in (None, "") else {"workers": crawler.settings.getint("LINKPROV_REPORT_WORKERS")}
+        self.kwargs = {} if workers in (None, "") else {"workers": int(workers)}
 
     @classmethod
     def from_crawler(cls, crawler):

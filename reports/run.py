@@ -140,8 +140,8 @@ def postprocess(out_dir, progress=None, quiet=False, workers: int | None = None)
         No progress bars and no summary line.
     workers : int or None
         Processes for the analysis steps and the document pictures (None: one per core; 0 or
-        1: everything in this process, the least memory: about a third less at 10k and 100k
-        pages, for 1.4-1.9x the time; bench/results/README.md). The outputs are the same.
+        1: everything in this process, the least memory: 3.1 against 5.6 GB at 100k pages, for
+        1.1-1.9x the time; bench/results/README.md). The outputs are the same.
 
     Returns
     -------
