@@ -1,7 +1,11 @@
 """A timeline of the analysis's processes: when each step ended, in which process, and how
 long it took (the ``DEBUG`` lines of ``graph.analyze``).
 
-    python bench/timeline.py bench/data/work100000/linkprov
+    python bench/timeline.py bench/data/work100000/linkprov        # default processes
+    python bench/timeline.py bench/data/work100000/linkprov 1      # all in one process
+
+Each line: when the step ended, its process, the step's time, and the process's resident
+memory after it and at its peak so far (Linux; from /proc).
 
 ``bench/steps.py`` times each step alone; this shows how the forked steps (mirrors; stories
 and the sources named in text) overlap with the link classes and the graph in the main
@@ -36,4 +40,4 @@ def main(out: str, workers: int | None = None, stream=None) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "output")
+    main(sys.argv[1] if len(sys.argv) > 1 else "output", int(sys.argv[2]) if len(sys.argv) > 2 else None)

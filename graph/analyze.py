@@ -83,17 +83,29 @@ def _long_lived():
         gc.unfreeze()
 
 
+def _memory_mb() -> str:
+    """This process's resident memory now and at its peak (``VmRSS``, ``VmHWM``), as
+    ``", RSS N MB (peak N MB)"``; empty where /proc is not there."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            fields = dict(line.split(b":", 1) for line in fh if line.startswith((b"VmRSS", b"VmHWM")))
+        return ", RSS %d MB (peak %d MB)" % tuple(int(fields[k].split()[0]) // 1024 for k in (b"VmRSS", b"VmHWM"))
+    except (OSError, KeyError, ValueError):
+        return ""
+
+
 class _Lap:
-    """Logs (``DEBUG``, logger ``graph.analyze``) how long each step took in this process,
-    each call timing the step since the previous one: ``python bench/timeline.py OUT`` shows
-    them as a timeline of the analysis's processes."""
+    """Logs (``DEBUG``, logger ``graph.analyze``) how long each step took in this process and
+    its memory after it, each call timing the step since the previous one:
+    ``python bench/timeline.py OUT`` shows them as a timeline of the analysis's processes."""
 
     def __init__(self):
         self.t = time.perf_counter()
 
     def __call__(self, name: str) -> None:
         now = time.perf_counter()
-        log.debug("%s: %.1f s", name, now - self.t)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: %.1f s%s", name, now - self.t, _memory_mb())
         self.t = now
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,9 @@ def test_one_run_measures_every_phase_and_is_accurate(run, tmp_path, capsys):
     with open(tmp_path / "timeline.txt", "w") as fh:
         _load("timeline").main(str(tmp_path / "work200" / "linkprov"), workers=2, stream=fh)
     lines = (tmp_path / "timeline.txt").read_text().splitlines()[1:]
+    # each step with the memory of its process after it (Linux: /proc/self/status)
+    if Path("/proc/self/status").is_file():
+        assert all(re.search(r": \d+\.\d s, RSS \d+ MB \(peak \d+ MB\)$", line) for line in lines), lines
     assert {tuple(line.split("ms", 1)[1].split(":")[0].split(None, 1)) for line in lines} == {
         ("MainProcess", s) for s in ("load documents", "load links", "link classes", "link edges", "graph",
                                      "waited for promotional clusters", "waited for mirrors",
@@ -135,3 +139,13 @@ def test_analysis_digest_tells_analyses_apart(run):
     same = run.analysis_digest(*analysis())
     assert same == run.analysis_digest(*analysis())
     assert len({same, run.analysis_digest(*analysis(count=2)), run.analysis_digest(*analysis(confidence=0.8))}) == 3
+
+
+def test_edge_cost_orders_the_layouts():
+    """bench/edgecost.py: a key string and a key dict per edge cost most of the adjacency;
+    key dicts shared between equal edges bring a multigraph to a DiGraph's cost."""
+    cost = _load("edgecost").bytes_per_edge(3000)
+    assert list(cost) == ["multidigraph", "multidigraph_kind_keys", "multidigraph_shared_keys", "digraph"]
+    assert cost["multidigraph"] - cost["multidigraph_kind_keys"] > 40        # the key string
+    assert cost["multidigraph_kind_keys"] > 2 * cost["multidigraph_shared_keys"]   # the key dict
+    assert abs(cost["multidigraph_shared_keys"] - cost["digraph"]) < 5
