@@ -217,3 +217,54 @@ def test_a_failing_analysis_leaves_no_worker_behind(corpus_out, monkeypatch, whe
         analyze(corpus_out, workers=2)
     assert multiprocessing.active_children() == []
     assert time.monotonic() - started < 30      # stopped, not waited for
+
+
+# ------------------------------------------------------------------ one process when memory is short
+_MB = 2**20
+
+
+@pytest.mark.parametrize("documents, workers, records_mb, free_mb, cores, forks", [
+    (5000, None, 100, 8000, 2, True),      # plenty of memory: the cores' processes
+    (5000, None, 1500, 4000, 2, False),    # 100k pages' records (1.45 GB) on 4 GB free: one process
+    (5000, None, 1500, 6000, 2, True),     # 4x the records free
+    (5000, None, 1500, None, 2, True),     # no /proc/meminfo: as before
+    (5000, None, None, 100, 2, True),      # no links.jsonl (records in memory): no estimate
+    (500, None, 1, 8000, 2, False),        # few documents: a fork costs more than it saves
+    (5000, None, 1, 8000, 1, False),       # one core
+    (5000, 2, 1500, 100, 2, True),         # workers asked for: forks whatever the memory
+    (5000, 1, 1, 8000, 2, False),
+])
+def test_default_forks_only_with_the_memory_for_it(monkeypatch, caplog, documents, workers, records_mb,
+                                                   free_mb, cores, forks):
+    import graph.analyze as analyze_mod
+
+    monkeypatch.setattr(analyze_mod, "_available_bytes", lambda: None if free_mb is None else free_mb * _MB)
+    monkeypatch.setattr(analyze_mod.os, "cpu_count", lambda: cores)
+    docs = [{"url": f"https://a.org/{i}"} for i in range(documents)]
+    with caplog.at_level(logging.INFO, logger="graph.analyze"):
+        assert analyze_mod._forks(docs, workers, None if records_mb is None else records_mb * _MB) is forks
+    assert ("runs in one process" in caplog.text) == (records_mb == 1500 and free_mb == 4000)
+
+
+def test_available_memory_is_read_on_linux():
+    import graph.analyze as analyze_mod
+
+    free = analyze_mod._available_bytes()
+    if not os.path.isfile("/proc/meminfo"):
+        assert free is None
+    else:
+        assert 0 < free <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def test_analysis_of_a_folder_weighs_its_links_file(corpus_out, one_process, monkeypatch, caplog):
+    """``analyze(OUT)`` sizes the forked analysis by OUT's links.jsonl: with less free memory
+    than it needs, one process, and the same result."""
+    import graph.analyze as analyze_mod
+
+    size = (corpus_out / "links.jsonl").stat().st_size
+    monkeypatch.setattr(analyze_mod, "FORK_MIN_DOCUMENTS", 0)
+    monkeypatch.setattr(analyze_mod.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(analyze_mod, "_available_bytes", lambda: analyze_mod.FORK_MEMORY_FACTOR * size - 1)
+    with caplog.at_level(logging.INFO, logger="graph.analyze"):
+        assert _bytes(analyze(corpus_out)) == one_process
+    assert "runs in one process" in caplog.text
