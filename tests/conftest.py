@@ -14,6 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# property tests draw the same examples in every run (a CI run is never red by chance);
+# HYPOTHESIS_PROFILE=explore draws new ones, to hunt for counterexamples on purpose
+settings.register_profile("default", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_ROOT.parent / "shared"

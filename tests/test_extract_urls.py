@@ -40,6 +40,12 @@ MH_CANON = (MH + "%E7%97%85%E6%AF%92%E7%96%AB%E6%83%85-%E8%B0%81%E5%9C%A8%E5%AF%
     ("http://", None, None),
     ("http://[::1", None, None),
     ("http://a.org:99999/", None, None),
+    # a host of percent-encoded dots: decoded before the trailing dots are dropped (found by
+    # the property test: "http://%2e" gave "http://./", which normalized to None)
+    ("http://%2e", None, None),
+    ("http://%2e%2e/x", None, None),
+    ("http://a.org%2e/", None, "http://a.org/"),
+    ("http://a.org./x", None, "http://a.org/x"),
     ("", None, None),
     (None, None, None),
 ])

@@ -111,17 +111,18 @@ def _remove_dot_segments(path: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _host(host: str) -> str | None:
-    host = host.strip().rstrip(".").lower()
-    if not host:
-        return None
+    host = host.strip().lower()
     if host.startswith("["):
         return host if re.fullmatch(r"\[[0-9a-f:.]+\]", host) else None
-    if "%" in host:
+    if "%" in host:     # decoded before the trailing dots go: "%2e" is a dot too
         try:
             from urllib.parse import unquote
-            host = unquote(host, errors="strict").lower()
+            host = unquote(host, errors="strict").strip().lower()
         except Exception:
             return None
+    host = host.rstrip(".")
+    if not host:
+        return None
     if host.isascii():
         if not re.fullmatch(r"[a-z0-9_\-.]+", host) or ".." in host:
             return None
