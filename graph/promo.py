@@ -660,15 +660,21 @@ def _cluster_signal(sig: str) -> bool:
     return sig in _CLUSTER_SIGNALS or sig.startswith("keyword:")
 
 
+#: the signals whose detail a cluster's evidence quotes (the others it only counts)
+_DETAILED = ("tracking", "shortener")
+
+
 def _classify_cached(documents: list[dict], links: list[dict]) -> list[tuple]:
     """``classify_links`` as ``(class, block, evidence)`` tuples, the evidence kept only
-    for the signals the clusters read (``_CLUSTER_SIGNALS``), reusing the previous result
+    for the signals the clusters read (``_CLUSTER_SIGNALS``), as ``(signal, detail)`` pairs
+    (detail ``""`` where the clusters only count the signal), reusing the previous result
     when called again on the same lists (``graph.analyze`` asks for link classes, then for
-    clusters, over one pair of lists). Compact: it is held while the rest of the analysis runs."""
+    clusters, over one pair of lists). Compact: it is held while the rest of the analysis
+    runs, and equal pairs, evidence tuples and verdicts are one object each (template
+    blocks give the same verdict on every page)."""
     if _LAST and _LAST[0][0] is documents and _LAST[0][1] is links and _LAST[0][3] == (len(documents), len(links)):
         return _LAST[0][2]
-    plain: dict = {}    # (class, block) -> one shared verdict without cluster evidence (most links)
-
+    share = {}.setdefault    # one object per distinct pair, evidence tuple and verdict
     kept: dict[str, bool] = {}      # signal name -> _cluster_signal (a few distinct names)
 
     def compact(cls: str, evidence: list, block: str, template: bool) -> tuple:
@@ -679,8 +685,12 @@ def _classify_cached(documents: list[dict], links: list[dict]) -> list[tuple]:
             if keep is None:
                 keep = kept[sig] = _cluster_signal(sig)
             if keep:
-                ev += (e,)
-        return (cls, block, ev) if ev else plain.setdefault((cls, block), (cls, block, ()))
+                pair = (sig, e["detail"] if sig in _DETAILED or sig.startswith("keyword:") else "")
+                ev += (share(pair, pair),)
+        if ev:
+            ev = share(ev, ev)
+        verdict = (cls, block, ev)
+        return share(verdict, verdict)
 
     verdicts = _classify(documents, links, 3, compact)
     _LAST[:] = [(documents, links, verdicts, (len(documents), len(links)))]
@@ -777,12 +787,7 @@ def promotional_clusters(documents: list[dict], links: list[dict], classes: list
         a = (link.get("anchor_text") or link.get("title") or link.get("alt") or "").strip()
         if a:
             c["anchors"][a] += 1
-        for ev in verdicts[i][2]:
-            sig = ev["signal"]
-            if sig in ("tracking", "shortener") or sig.startswith("keyword:"):
-                c["signals"][(sig, ev["detail"])] += 1
-            elif sig in ("template_block", "banner_block", "cross_entity", "promo_share"):
-                c["signals"][(sig, "")] += 1
+        c["signals"].update(verdicts[i][2])     # (signal, detail) pairs
     owners: Counter = Counter(doc_ent.get(src) or entity_of(src) or src for src in {s for s, _ in blocks})
 
     out = []
