@@ -647,7 +647,10 @@ def _merge_dense(G: nx.Graph, communities: list) -> list[set]:
 
 
 _LAST: list = []   # [(documents, links, verdicts)]: the last classify_links call
-_CLUSTER_SIGNALS = ("tracking", "shortener", "template_block", "banner_block", "cross_entity", "promo_share")
+#: the signals the clusters' evidence quotes with their detail (and every ``keyword:*``) ...
+_QUOTED = ("tracking", "shortener")
+#: ... and those it only counts
+_COUNTED = ("template_block", "banner_block", "cross_entity", "promo_share")
 
 
 def release() -> None:
@@ -656,17 +659,17 @@ def release() -> None:
     _LAST.clear()
 
 
-def _cluster_signal(sig: str) -> bool:
-    return sig in _CLUSTER_SIGNALS or sig.startswith("keyword:")
-
-
-#: the signals whose detail a cluster's evidence quotes (the others it only counts)
-_DETAILED = ("tracking", "shortener")
+def _cluster_reading(sig: str) -> str | None:
+    """How the clusters read a signal: ``"quote"`` (signal and detail), ``"count"`` (the
+    signal alone) or None (not at all)."""
+    if sig in _QUOTED or sig.startswith("keyword:"):
+        return "quote"
+    return "count" if sig in _COUNTED else None
 
 
 def _classify_cached(documents: list[dict], links: list[dict]) -> list[tuple]:
     """``classify_links`` as ``(class, block, evidence)`` tuples, the evidence kept only
-    for the signals the clusters read (``_CLUSTER_SIGNALS``), as ``(signal, detail)`` pairs
+    for the signals the clusters read (:func:`_cluster_reading`), as ``(signal, detail)`` pairs
     (detail ``""`` where the clusters only count the signal), reusing the previous result
     when called again on the same lists (``graph.analyze`` asks for link classes, then for
     clusters, over one pair of lists). Compact: it is held while the rest of the analysis
@@ -675,17 +678,17 @@ def _classify_cached(documents: list[dict], links: list[dict]) -> list[tuple]:
     if _LAST and _LAST[0][0] is documents and _LAST[0][1] is links and _LAST[0][3] == (len(documents), len(links)):
         return _LAST[0][2]
     share = {}.setdefault    # one object per distinct pair, evidence tuple and verdict
-    kept: dict[str, bool] = {}      # signal name -> _cluster_signal (a few distinct names)
+    reading: dict[str, str | None] = {}     # signal name -> _cluster_reading (a few distinct names)
 
     def compact(cls: str, evidence: list, block: str, template: bool) -> tuple:
         ev = ()
         for e in evidence:
             sig = e["signal"]
-            keep = kept.get(sig)
-            if keep is None:
-                keep = kept[sig] = _cluster_signal(sig)
-            if keep:
-                pair = (sig, e["detail"] if sig in _DETAILED or sig.startswith("keyword:") else "")
+            how = reading.get(sig, ())
+            if how == ():
+                how = reading[sig] = _cluster_reading(sig)
+            if how is not None:
+                pair = (sig, e["detail"] if how == "quote" else "")
                 ev += (share(pair, pair),)
         if ev:
             ev = share(ev, ev)
