@@ -9,13 +9,15 @@ shared by all edges, as :class:`graph.build.SharedAttrs` shares equal ones), so 
 are the cost of the adjacency alone, measured with tracemalloc:
 
 - ``multidigraph``: ``nx.MultiDiGraph`` keyed by :func:`graph.build.edge_key` (what
-  linkprov builds: a key string and a key dict per edge);
+  linkprov built until session 15: a key string and a key dict per edge);
 - ``multidigraph_kind_keys``: the same keyed by the edge kind (unique per node pair, since
   there is at most one edge of a kind between two nodes): no key string;
 - ``multidigraph_shared_keys``: keyed by kind, and node pairs of equal edges sharing one
   read-only key dict (as they share the attribute dict): as small as a ``DiGraph``, but
-  every change of an edge would have to replace its key dict first;
-- ``digraph``: ``nx.DiGraph`` (no key dict): the adjacency's floor.
+  every change of an edge has to replace its key dict first;
+- ``digraph``: ``nx.DiGraph`` (no key dict): the adjacency's floor;
+- ``linkprov``: what ``graph.build`` writes now (``_add_links_to``: keyed by kind, a
+  :class:`graph.build.SharedKeys` per distinct edge value).
 """
 from __future__ import annotations
 
@@ -30,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import networkx as nx  # noqa: E402
 
+from graph import build  # noqa: E402
 from graph.build import SharedAttrs, edge_key  # noqa: E402
 
-LAYOUTS = ("multidigraph", "multidigraph_kind_keys", "multidigraph_shared_keys", "digraph")
+LAYOUTS = ("multidigraph", "multidigraph_kind_keys", "multidigraph_shared_keys", "digraph", "linkprov")
 
 
 def _pairs(edges: int, seed: int) -> list[tuple[str, str]]:
@@ -58,6 +61,8 @@ def bytes_per_edge(edges: int = 376_000, seed: int = 0) -> dict[str, float]:
     nodes = sorted({n for pair in pairs for n in pair})
     attrs = SharedAttrs(kind="links_to", link_class="content", count=1, classes='{"content": 1}')
     shared = {"links_to": attrs}
+    value = ("content", 1, '{"content": 1}', None, None)     # graph.build.link_edges's value
+    edge_values = dict.fromkeys(pairs, value)
     out = {}
     for layout in LAYOUTS:
         G = nx.DiGraph() if layout == "digraph" else nx.MultiDiGraph()
@@ -65,7 +70,9 @@ def bytes_per_edge(edges: int = 376_000, seed: int = 0) -> dict[str, float]:
         succ, pred = G._succ, G._pred
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        for u, v in pairs:
+        if layout == "linkprov":
+            build._add_links_to(G, pairs, edge_values)
+        for u, v in pairs if layout != "linkprov" else ():
             if layout == "digraph":
                 succ[u][v] = pred[v][u] = attrs
             elif layout == "multidigraph_shared_keys":

@@ -171,17 +171,20 @@ def _analysis(out: Path, workers: int | None) -> tuple:
 
 def analysis_digest(G, provenance: dict) -> str:
     """SHA-1 of the provenance (keys sorted) and of every node and edge with its attributes,
-    in the graph's order: equal digests, equal analyses (the runs' results compared without
-    keeping both)."""
+    in the graph's order, each edge by the id the graph files give it (``edge_key``, so the
+    digest does not depend on how edges are keyed in memory): equal digests, equal analyses
+    (the runs' results compared without keeping both)."""
     import hashlib
 
     import orjson
 
+    from graph.build import edge_key
+
     h = hashlib.sha1(orjson.dumps(provenance, option=orjson.OPT_SORT_KEYS))
     for item in G.nodes(data=True):
         h.update(orjson.dumps(item, option=orjson.OPT_SORT_KEYS))
-    for item in G.edges(keys=True, data=True):
-        h.update(orjson.dumps(item, option=orjson.OPT_SORT_KEYS))
+    for u, v, d in G.edges(data=True):
+        h.update(orjson.dumps((u, v, edge_key(u, v, d["kind"]), d), option=orjson.OPT_SORT_KEYS))
     return h.hexdigest()
 
 

@@ -1,9 +1,12 @@
 """The provenance graph (SPEC "Graph"): a ``networkx.MultiDiGraph`` whose nodes are
 documents, URLs, hosts, entities, sources and clusters. There is at most one edge of a kind
 between two nodes (so a mirror that links to its original has a ``links_to`` and a
-``mirror_of`` edge); its key, :func:`edge_key`, is unique in the whole graph and the same in
-every run, because GraphML and Gephi use it as the edge id. Every attribute value is a scalar (lists and dicts as JSON strings, None omitted),
-so the graph round-trips through GraphML. Nodes and edges are inserted in sorted order.
+``mirror_of`` edge), and its key is its kind: ``G.edges[u, v, "mirror_of"]``. The graph
+files give each edge the id :func:`edge_key` (unique in the whole graph and the same in
+every run, as GraphML and Gephi need), and :func:`graph.query.read_graph` keys the edges
+it reads by kind again. Every attribute value is a scalar (lists and dicts as JSON
+strings, None omitted), so the graph round-trips through GraphML. Nodes and edges are
+inserted in sorted order.
 """
 from __future__ import annotations
 
@@ -16,58 +19,36 @@ import networkx as nx
 from crawler.errors import GraphError
 from graph.entities import entity_of, host_of
 
-__all__ = ["SharedAttrs", "build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
+__all__ = ["SharedAttrs", "SharedKeys", "build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
 
 #: tie-break when one link target is reached by links of several classes
 CLASS_PRIORITY = ("original", "self", "share", "promotional", "media", "navigation", "content")
 
 
 def edge_key(u: str, v: str, kind: str) -> str:
-    """The key of the ``kind`` edge ``u -> v``: ``KIND:`` and 16 hex digits of the SHA-1 of
-    ``u`` and ``v``; unique in the graph (GraphML/Gephi edge ids must be) and stable across runs.
+    """The id of the ``kind`` edge ``u -> v`` in the graph files: ``KIND:`` and 16 hex digits
+    of the SHA-1 of ``u`` and ``v``; unique in the graph (GraphML/Gephi edge ids must be) and
+    stable across runs. (In memory the edge's key is its kind.)
 
     Examples
     --------
     >>> edge_key("https://a.org/1", "https://b.org/x", "links_to")
     'links_to:ab0afc6e88932d48'
-    >>> G = build_graph([{"url": "https://a.org/1"}], [{"source": "https://a.org/1", "target": "https://b.org/x"}],
-    ...                 ["content"])
-    >>> G.edges["https://a.org/1", "https://b.org/x", edge_key("https://a.org/1", "https://b.org/x", "links_to")]["kind"]
-    'links_to'
     """
     digest = hashlib.sha1(f"{u}\n{v}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return f"{kind}:{digest}"
 
 
-class SharedAttrs(dict):
-    """The one attribute dict of all ``links_to`` edges whose attributes are equal
-    (networkx's "ThinGraph" pattern: a quarter of the graph's memory at 10k pages, where
-    334,508 edges hold 78,423 distinct dicts). It reads as a plain ``dict``; a change, which
-    would reach every edge sharing it, raises :class:`~crawler.errors.GraphError`:
-    ``G = G.copy()`` gives every edge a plain dict of its own.
-
-    Examples
-    --------
-    >>> G = build_graph([{"url": "https://a.org/1"}, {"url": "https://a.org/2"}],
-    ...     [{"source": "https://a.org/1", "target": "https://b.org/"},
-    ...      {"source": "https://a.org/2", "target": "https://b.org/"}], ["content", "content"])
-    >>> e1 = G.edges["https://a.org/1", "https://b.org/", edge_key("https://a.org/1", "https://b.org/", "links_to")]
-    >>> e2 = G.edges["https://a.org/2", "https://b.org/", edge_key("https://a.org/2", "https://b.org/", "links_to")]
-    >>> e1 is e2, e1 == {"kind": "links_to", "link_class": "content", "count": 1, "classes": '{"content": 1}'}
-    (True, True)
-    >>> e1["count"] = 2
-    Traceback (most recent call last):
-    ...
-    crawler.errors.GraphError: this links_to edge shares its attribute dict with every edge of equal attributes (to save memory): G = G.copy() gives each edge its own dict to change
-    >>> H = G.copy()
-    >>> H.edges["https://a.org/1", "https://b.org/", edge_key("https://a.org/1", "https://b.org/", "links_to")]["count"] = 2
-    """
+class _Shared(dict):
+    """A dict many edges hold as one object (networkx's "ThinGraph" pattern): it reads as a
+    plain ``dict``; a change, which would reach every edge sharing it, raises
+    :class:`~crawler.errors.GraphError` with ``_refusal``."""
 
     __slots__ = ()
+    _refusal = ""
 
     def _refuse(self, *args, **kwargs):
-        raise GraphError("this links_to edge shares its attribute dict with every edge of equal attributes "
-                         "(to save memory): G = G.copy() gives each edge its own dict to change")
+        raise GraphError(self._refusal)
 
     __setitem__ = __delitem__ = __ior__ = update = pop = popitem = setdefault = clear = _refuse
 
@@ -75,11 +56,73 @@ class SharedAttrs(dict):
         return dict(self)
 
     def __reduce__(self):           # (pickle would set the items one by one)
-        return SharedAttrs, (dict(self),)
+        return type(self), (dict(self),)
+
+
+class SharedAttrs(_Shared):
+    """The one attribute dict of all ``links_to`` edges whose attributes are equal (a quarter
+    of the graph's memory at 10k pages, where 334,508 edges hold 78,423 distinct dicts). It
+    reads as a plain ``dict``; a change, which would reach every edge sharing it, raises
+    :class:`~crawler.errors.GraphError`: ``G = G.copy()`` gives every edge a plain dict of
+    its own.
+
+    Examples
+    --------
+    >>> G = build_graph([{"url": "https://a.org/1"}, {"url": "https://a.org/2"}],
+    ...     [{"source": "https://a.org/1", "target": "https://b.org/"},
+    ...      {"source": "https://a.org/2", "target": "https://b.org/"}], ["content", "content"])
+    >>> e1 = G.edges["https://a.org/1", "https://b.org/", "links_to"]
+    >>> e2 = G.edges["https://a.org/2", "https://b.org/", "links_to"]
+    >>> e1 is e2, e1 == {"kind": "links_to", "link_class": "content", "count": 1, "classes": '{"content": 1}'}
+    (True, True)
+    >>> e1["count"] = 2
+    Traceback (most recent call last):
+    ...
+    crawler.errors.GraphError: this links_to edge shares its attribute dict with every edge of equal attributes (to save memory): G = G.copy() gives each edge its own dict to change
+    >>> H = G.copy()
+    >>> H.edges["https://a.org/1", "https://b.org/", "links_to"]["count"] = 2
+    """
+
+    __slots__ = ()
+    _refusal = ("this links_to edge shares its attribute dict with every edge of equal attributes "
+                "(to save memory): G = G.copy() gives each edge its own dict to change")
+
+
+class SharedKeys(_Shared):
+    """The one key dict (``G._succ[u][v]``, kind -> attributes) of all node pairs that hold
+    only a ``links_to`` edge of equal attributes: a dict of one item per pair would be 184
+    bytes of the 313 an edge cost (``python bench/edgecost.py``). The graph's own functions
+    (:func:`add_mirrors` ...) give a pair a key dict of its own before they add an edge to
+    it; ``G.add_edge`` on such a pair raises :class:`~crawler.errors.GraphError`, and
+    ``G = G.copy()`` gives every pair a plain dict.
+
+    Examples
+    --------
+    >>> G = build_graph([{"url": "https://a.org/1"}, {"url": "https://a.org/2"}],
+    ...     [{"source": "https://a.org/1", "target": "https://b.org/"},
+    ...      {"source": "https://a.org/2", "target": "https://b.org/"}], ["content", "content"])
+    >>> G._succ["https://a.org/1"]["https://b.org/"] is G._succ["https://a.org/2"]["https://b.org/"]
+    True
+    >>> G.add_edge("https://a.org/1", "https://b.org/", key="cites")
+    Traceback (most recent call last):
+    ...
+    crawler.errors.GraphError: these two nodes share their dict of edges with every pair of nodes linked alike (to save memory): G = G.copy() gives each pair its own dict to change
+    >>> add_mirrors(G, [{"mirror": "https://a.org/1", "original": "https://b.org/", "confidence": 0.5}])
+    >>> sorted(G["https://a.org/1"]["https://b.org/"]), sorted(G["https://a.org/2"]["https://b.org/"])
+    (['links_to', 'mirror_of'], ['links_to'])
+    """
+
+    __slots__ = ()
+    _refusal = ("these two nodes share their dict of edges with every pair of nodes linked alike "
+                "(to save memory): G = G.copy() gives each pair its own dict to change")
 
 
 def _edge(G, u: str, v: str, kind: str, **attrs) -> None:
-    G.add_edge(u, v, key=edge_key(u, v, kind), kind=kind, **attrs)
+    """``G.add_edge(u, v, key=kind, kind=kind, **attrs)``, on a key dict of the pair's own."""
+    keydict = G._succ.get(u, {}).get(v)
+    if type(keydict) is SharedKeys:
+        G._succ[u][v] = G._pred[v][u] = dict(keydict)
+    G.add_edge(u, v, key=kind, kind=kind, **attrs)
 
 
 def _js(value) -> str:
@@ -247,7 +290,7 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
     ...          {"source": "https://a.org/1", "target": "https://b.org/x", "anchor_text": "X"},
     ...          {"source": "https://a.org/1", "target": None, "anchor_text": "top"}]
     >>> G = build_graph(docs, links, ["content", "promotional", "self"])
-    >>> e = G.edges["https://a.org/1", "https://b.org/x", edge_key("https://a.org/1", "https://b.org/x", "links_to")]
+    >>> e = G.edges["https://a.org/1", "https://b.org/x", "links_to"]
     >>> e["link_class"], e["count"], e["anchor_texts"]
     ('promotional', 2, '["X", "x"]')
     >>> sorted(k for _, k in G.nodes(data="kind"))
@@ -283,30 +326,30 @@ def graph_of(documents: list[dict], edges: dict[tuple[str, str], tuple]) -> nx.M
 
 def _add_links_to(G: nx.MultiDiGraph, order: list[tuple[str, str]], edges: dict) -> None:
     """The ``links_to`` edge of each pair of ``order`` (both nodes in ``G``), as
-    ``G.add_edge(u, v, key=edge_key(u, v, "links_to"), kind="links_to", ...)`` adds it.
+    ``G.add_edge(u, v, key="links_to", kind="links_to", ...)`` adds it.
 
     Written into the adjacency (``G._succ`` / ``G._pred``: one key dict shared by both, as
     ``add_edge`` stores it) with networkx's cache cleared once at the end: ``add_edge`` checks
     and clears per call, a third of the graph step's time at millions of edges. Equal edge
-    values (one tuple in ``edges``) give one :class:`SharedAttrs`."""
+    values (one tuple in ``edges``) give one :class:`SharedAttrs` and, on pairs that hold no
+    other edge, one :class:`SharedKeys`."""
     succ, pred = G._succ, G._pred
-    made: dict[int, SharedAttrs] = {}      # id of an edge value (alive in edges) -> its attributes
+    made: dict[int, SharedKeys] = {}      # id of an edge value (alive in edges) -> its key dict
     for pair in order:
         u, v = pair
         value = edges[pair]
-        attrs = made.get(id(value))
-        if attrs is None:
+        keys = made.get(id(value))
+        if keys is None:
             link_class, count, classes, anchors, _ = value
             attrs = {"kind": "links_to", "link_class": link_class, "count": count, "classes": classes}
             if anchors is not None:
                 attrs["anchor_texts"] = anchors
-            attrs = made[id(value)] = SharedAttrs(attrs)
-        key = edge_key(u, v, "links_to")
+            keys = made[id(value)] = SharedKeys(links_to=SharedAttrs(attrs))
         keydict = succ[u].get(v)
         if keydict is None:         # (u -> v holds no edge yet: the common case)
-            succ[u][v] = pred[v][u] = {key: attrs}
-        else:                       # the pairs are distinct: this key is not in it
-            keydict[key] = attrs
+            succ[u][v] = pred[v][u] = keys
+        else:                       # the pairs are distinct: links_to is not in it
+            succ[u][v] = pred[v][u] = {**keydict, "links_to": keys["links_to"]}
     clear = getattr(nx, "_clear_cache", None)    # (networkx >= 3.3 caches per graph)
     if clear is not None:
         clear(G)
@@ -321,7 +364,7 @@ def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
     >>> G = nx.MultiDiGraph()
     >>> add_mirrors(G, [{"mirror": "https://m.org/a", "original": "https://o.com/a", "confidence": 0.9,
     ...                  "evidence": [{"signal": "original_link", "detail": "原文地址"}]}])
-    >>> G.edges["https://m.org/a", "https://o.com/a", edge_key("https://m.org/a", "https://o.com/a", "mirror_of")]["confidence"]
+    >>> G.edges["https://m.org/a", "https://o.com/a", "mirror_of"]["confidence"]
     0.9
     """
     for m in sorted(mirrors, key=lambda m: (m["mirror"], m["original"])):
@@ -349,13 +392,13 @@ def add_sources(G: nx.MultiDiGraph, sources: list[dict]) -> None:
             if doc not in G:
                 continue
             detail = first.get(doc, "")
-            if G.has_edge(doc, node, edge_key(doc, node, "cites")):
+            if G.has_edge(doc, node, "cites"):
                 continue
             _edge(G, doc, node, "cites", evidence=detail, source_kind=src["kind"])
             if src["kind"] == "publisher" and src.get("entity"):
                 ent = f"entity:{src['entity']}"
                 G.add_node(ent, kind="entity", name=src["entity"])
-                if not G.has_edge(doc, ent, edge_key(doc, ent, "cites")):
+                if not G.has_edge(doc, ent, "cites"):
                     _edge(G, doc, ent, "cites", evidence=detail)
 
 

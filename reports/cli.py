@@ -40,7 +40,7 @@ HELP_LINES = [
     ("backlinks(url)", "the documents linking to url"),
     ("entity(url)", "who controls url: entity, role, documents, evidence"),
     ("story(url)", "the story (same event across documents) url belongs to"),
-    ("G", "the networkx MultiDiGraph (each edge has a kind; key = graph.build.edge_key(u, v, kind)); "
+    ("G", "the networkx MultiDiGraph (an edge's key is its kind: G.edges[u, v, 'mirror_of']); "
           "p: all of it, p.provenance: the verdicts"),
 ]
 

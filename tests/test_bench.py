@@ -145,7 +145,8 @@ def test_edge_cost_orders_the_layouts():
     """bench/edgecost.py: a key string and a key dict per edge cost most of the adjacency;
     key dicts shared between equal edges bring a multigraph to a DiGraph's cost."""
     cost = _load("edgecost").bytes_per_edge(3000)
-    assert list(cost) == ["multidigraph", "multidigraph_kind_keys", "multidigraph_shared_keys", "digraph"]
+    assert list(cost) == ["multidigraph", "multidigraph_kind_keys", "multidigraph_shared_keys", "digraph", "linkprov"]
     assert cost["multidigraph"] - cost["multidigraph_kind_keys"] > 40        # the key string
     assert cost["multidigraph_kind_keys"] > 2 * cost["multidigraph_shared_keys"]   # the key dict
     assert abs(cost["multidigraph_shared_keys"] - cost["digraph"]) < 5
+    assert abs(cost["linkprov"] - cost["multidigraph_shared_keys"]) < 5     # what graph.build writes

@@ -61,8 +61,9 @@ def test_graph_of_equals_the_add_edge_graph_on_the_corpus(corpus_records, monkey
 def test_links_to_edges_share_the_key_dict_of_succ_and_pred():
     G = graph_of([{"url": _A}], {(_A, _C): ("content", 1, '{"content": 1}', None, None)})
     assert G._succ[_A][_C] is G._pred[_C][_A]     # as add_edge stores it
-    G.remove_edge(_A, _C)       # networkx's own removal sees the edge from both sides
-    assert not G.has_edge(_A, _C) and _A not in G.pred[_C]
+    H = G.copy()
+    H.remove_edge(_A, _C)       # networkx's own removal sees the edge from both sides
+    assert not H.has_edge(_A, _C) and _A not in H.pred[_C]
 
 
 @pytest.mark.parametrize("links, classes, expected", [
@@ -130,6 +131,7 @@ def test_equal_links_to_edges_share_one_read_only_dict(shared_graph):
 
 def test_a_copy_gives_every_edge_its_own_dict(shared_graph):
     H = shared_graph.copy()
+    assert {type(H._succ[u][v]) for u, v in H.edges()} == {dict}
     e = _links_to(H)
     assert type(e[(_A, _C)]) is dict and e[(_A, _C)] is not e[(_B, _C)]
     e[(_A, _C)]["count"] = 2
@@ -143,3 +145,33 @@ def test_shared_dicts_pickle_as_they_are(shared_graph):
     e = _links_to(G)
     assert _shape(G) == _shape(shared_graph)
     assert e[(_A, _C)] is e[(_B, _C)] and type(e[(_A, _C)]) is build.SharedAttrs
+    assert G._succ[_A][_C] is G._succ[_B][_C] is G._pred[_C][_B] and type(G._succ[_A][_C]) is build.SharedKeys
+
+
+def test_pairs_linked_alike_share_one_read_only_key_dict(shared_graph):
+    from crawler.errors import GraphError
+
+    G = shared_graph
+    succ = G._succ
+    assert succ[_A][_C] is succ[_B][_C] is G._pred[_C][_A] and succ[_A][_B] is not succ[_A][_C]
+    assert type(succ[_A][_C]) is build.SharedKeys and list(succ[_A][_C]) == ["links_to"]
+    for edit in (lambda: G.add_edge(_A, _C, key="mirror_of"), lambda: G.add_edge(_A, _C),
+                 lambda: G.remove_edge(_A, _C), lambda: G.remove_edge(_A, _C, key="links_to")):
+        with pytest.raises(GraphError, match=r"G = G\.copy\(\)"):
+            edit()
+    assert list(succ[_B][_C]) == ["links_to"] and len(_links_to(G)) == 3 and G.number_of_edges() == 8
+
+
+@pytest.mark.parametrize("add, kind", [
+    (lambda G: build.add_mirrors(G, [{"mirror": _A, "original": _C, "confidence": 0.5}]), "mirror_of"),
+    (lambda G: build._edge(G, _A, _C, "cites", evidence="x"), "cites"),
+])
+def test_an_edge_added_to_a_shared_pair_gets_a_key_dict_of_its_own(shared_graph, add, kind):
+    G = shared_graph
+    links_to = G.edges[_A, _C, "links_to"]
+    add(G)
+    assert sorted(G._succ[_A][_C]) == sorted(["links_to", kind]) and G._succ[_A][_C] is G._pred[_C][_A]
+    assert G.edges[_A, _C, "links_to"] is links_to and G.edges[_A, _C, kind]["kind"] == kind
+    assert list(G._succ[_B][_C]) == ["links_to"] and type(G._succ[_B][_C]) is build.SharedKeys
+    assert {e for e in G.edges(keys=True) if e[2] not in ("on_host", "part_of")} == {
+        (_A, _B, "links_to"), (_A, _C, "links_to"), (_A, _C, kind), (_B, _C, "links_to")}
