@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 
 from crawler import __version__ as _VERSION
-from crawler.errors import OutputError
+from crawler.errors import GraphError, OutputError
 from crawler.sortio import loads as _loads
 
 __all__ = ["load_records", "load_documents", "load_links", "read_jsonl", "SCHEMA"]
@@ -26,6 +26,50 @@ SCHEMA = 1
 _FIX = "run `scrapy crawl seeds -a out={out}` first"
 
 _MAX_SHAPES = 64     # distinct key sequences given a shared-key record class
+
+
+class SharedList(list):
+    """The one list of all records holding an equal list of strings and numbers (the
+    ``flags`` of every link record, most of them ``[]``: 56 bytes a record otherwise). It is
+    a ``list`` equal to the one ``json.loads`` gives; a change, which would reach every
+    record sharing it, raises :class:`~crawler.errors.GraphError`.
+
+    Examples
+    --------
+    >>> a, b = SharedList(["idn"]), []
+    >>> a == ["idn"], b == SharedList(), isinstance(a, list)
+    (True, True, True)
+    >>> a.append("x")
+    Traceback (most recent call last):
+    ...
+    crawler.errors.GraphError: this list is shared by every record holding an equal one (to save memory): list(value) gives a copy to change
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args, **kwargs):
+        raise GraphError("this list is shared by every record holding an equal one (to save memory): "
+                         "list(value) gives a copy to change")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = pop = remove = clear = \
+        sort = reverse = _refuse
+
+    def __reduce__(self):
+        return SharedList, (list(self),)
+
+
+def _share_list(lists: dict, share, value: list) -> list:
+    """``value`` as the one :class:`SharedList` of ``lists`` equal to it when its items are
+    strings, numbers, booleans or None (else ``value``, its strings shared by ``share``)."""
+    items = tuple(share(v, v) if type(v) is str else v for v in value)
+    types = set(map(type, items))
+    if not types <= {str, int, bool, type(None)}:
+        return list(items)
+    key = (items, tuple(map(type, items))) if bool in types else items     # (True == 1)
+    shared = lists.get(key)
+    if shared is None:
+        shared = lists[key] = SharedList(items)
+    return shared
 
 
 def _row_maker(keys: tuple[str, ...]):
@@ -51,7 +95,8 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
     value in the file): link records repeat their source URL, block, tag, targets and
     anchor texts, so a crawl's records take a fraction of the memory of plain
     ``json.loads`` dicts; records of one key sequence also share their key table
-    (:func:`_row_maker`). The records are equal to what ``json.loads`` gives (see :func:`_loads`).
+    (:func:`_row_maker`), and equal lists of scalars are one read-only :class:`SharedList`.
+    The records are equal to what ``json.loads`` gives (see :func:`_loads`).
 
     Examples
     --------
@@ -70,6 +115,11 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
     # its shared-key record maker (None past _MAX_SHAPES sequences, or for odd keys)
     shapes: dict[tuple, tuple[list[str], object]] = {}
     append = records.append
+    lists: dict[tuple, SharedList] = {}     # items -> the one list of them
+
+    def _value(v):
+        t = type(v)
+        return share(v, v) if t is str else _share_list(lists, share, v) if t is list else v
 
     def add(number: int, record) -> None:
         if type(record) is not dict:
@@ -85,9 +135,9 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
         if missing:
             problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
         elif make is None:
-            append({share(k, k): (share(v, v) if type(v) is str else v) for k, v in record.items()})
+            append({share(k, k): _value(v) for k, v in record.items()})
         else:
-            append(make([share(v, v) if type(v) is str else v for v in record.values()]))
+            append(make([_value(v) for v in record.values()]))
 
     # bytes to orjson (no decoding to text and encoding back); a line it refuses (not UTF-8,
     # not JSON, blank, or holding several lines split by a bare CR) is read as text mode reads it

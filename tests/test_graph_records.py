@@ -143,6 +143,34 @@ def test_read_jsonl_records_are_compact(tmp_path):
     assert sys.getsizeof(row) < sys.getsizeof(json.loads(json.dumps(record)))   # shared key table: values only
 
 
+@pytest.mark.parametrize("a, b, shared, read_only", [
+    ([], [], True, True),                              # most links' flags
+    (["idn", "homograph"], ["idn", "homograph"], True, True),
+    ([1, True, None, "x"], [1, True, None, "x"], True, True),
+    (["idn"], ["homograph"], False, True),             # unequal lists: one each
+    ([1], [True], False, True),                        # equal in Python (1 == True), not in JSON
+    ([{"a": 1}], [{"a": 1}], False, False),            # lists holding containers or floats stay plain
+    ([[1]], [[1]], False, False),
+    ([1.5], [1.5], False, False),
+])
+def test_read_jsonl_shares_equal_lists_of_scalars(tmp_path, a, b, shared, read_only):
+    from crawler.errors import GraphError
+    from graph.records import SharedList, read_jsonl
+    path = tmp_path / "links.jsonl"
+    records = [{"source": "s", "flags": a}, {"source": "t", "flags": b}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    got, _ = read_jsonl(path)
+    assert repr(got) == repr(records)
+    assert (got[0]["flags"] is got[1]["flags"]) is shared
+    assert [type(r["flags"]) for r in got] == [SharedList if read_only else list] * 2
+    if read_only:
+        for edit in (lambda x: x.append(1), lambda x: x.extend([1]), lambda x: x.__iadd__([1]),
+                     lambda x: x.clear(), lambda x: x.sort(), lambda x: x.__setitem__(slice(None), [1])):
+            with pytest.raises(GraphError, match=r"list\(value\) gives a copy"):
+                edit(got[0]["flags"])
+        assert got[0]["flags"] == a and list(got[0]["flags"]) + [1] == a + [1]
+
+
 @pytest.mark.parametrize("shapes", [1, 3, 64, 65, 200])
 def test_read_jsonl_many_key_sequences(tmp_path, shapes):
     """Records of more key sequences than get a shared-key maker (64), a sequence that
