@@ -72,12 +72,14 @@ def bytes_per_edge(edges: int = 376_000, seed: int = 0) -> dict[str, float]:
         before = tracemalloc.get_traced_memory()[0]
         if layout == "linkprov":
             build._add_links_to(G, pairs, edge_values)
-        for u, v in pairs if layout != "linkprov" else ():
-            if layout == "digraph":
+        elif layout == "digraph":
+            for u, v in pairs:
                 succ[u][v] = pred[v][u] = attrs
-            elif layout == "multidigraph_shared_keys":
+        elif layout == "multidigraph_shared_keys":
+            for u, v in pairs:
                 succ[u][v] = pred[v][u] = shared
-            else:
+        else:
+            for u, v in pairs:
                 key = edge_key(u, v, "links_to") if layout == "multidigraph" else "links_to"
                 succ[u][v] = pred[v][u] = {key: attrs}
         after = tracemalloc.get_traced_memory()[0]

@@ -470,9 +470,9 @@ def read_graph(path) -> nx.MultiDiGraph:
             G.graph.pop(k, None)
     for nbrs in G._succ.values():
         for keydict in nbrs.values():       # (the one dict of the pair in _succ and _pred)
-            kinds = [d.get("kind") for d in keydict.values()]
+            items = list(keydict.values())
+            kinds = [d.get("kind") for d in items]
             if None not in kinds and len(set(kinds)) == len(kinds):
-                items = list(keydict.values())
                 keydict.clear()
                 keydict.update(zip(kinds, items))
     return G

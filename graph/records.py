@@ -29,10 +29,10 @@ _MAX_SHAPES = 64     # distinct key sequences given a shared-key record class
 
 
 class SharedList(list):
-    """The one list of all records holding an equal list of strings and numbers (the
-    ``flags`` of every link record, most of them ``[]``: 56 bytes a record otherwise). It is
-    a ``list`` equal to the one ``json.loads`` gives; a change, which would reach every
-    record sharing it, raises :class:`~crawler.errors.GraphError`.
+    """The one list of all records holding an equal list of strings, integers, booleans or
+    None (the ``flags`` of every link record, most of them ``[]``: 56 bytes a record
+    otherwise). It is a ``list`` equal to the one ``json.loads`` gives; a change, which would
+    reach every record sharing it, raises :class:`~crawler.errors.GraphError`.
 
     Examples
     --------
