@@ -62,7 +62,9 @@ def bytes_per_edge(edges: int = 376_000, seed: int = 0) -> dict[str, float]:
     attrs = SharedAttrs(kind="links_to", link_class="content", count=1, classes='{"content": 1}')
     shared = {"links_to": attrs}
     value = ("content", 1, '{"content": 1}', None, None)     # graph.build.link_edges's value
-    edge_values = dict.fromkeys(pairs, value)
+    edge_values: dict = {}      # graph.build.link_edges's document -> target -> value
+    for u, v in pairs:
+        edge_values.setdefault(u, {})[v] = value
     out = {}
     for layout in LAYOUTS:
         G = nx.DiGraph() if layout == "digraph" else nx.MultiDiGraph()
@@ -71,7 +73,7 @@ def bytes_per_edge(edges: int = 376_000, seed: int = 0) -> dict[str, float]:
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
         if layout == "linkprov":
-            build._add_links_to(G, pairs, edge_values)
+            build._add_links_to(G, edge_values)
         elif layout == "digraph":
             for u, v in pairs:
                 succ[u][v] = pred[v][u] = attrs

@@ -179,7 +179,7 @@ def _pick_class(counter: dict) -> str:
     return next(c for c in CLASS_PRIORITY + tuple(sorted(counter)) if counter.get(c) == best)
 
 
-def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> dict[tuple[str, str], tuple]:
+def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> dict[str, dict[str, tuple]]:
     """The ``links_to`` edges of a crawl, aggregated from its link records: one per
     (document, target), holding no reference to the records (the analysis releases them
     before it builds the graph).
@@ -194,12 +194,13 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
 
     Returns
     -------
-    dict
-        ``(document, target) -> (link_class, count, classes, anchor_texts, flags)``:
-        the most common class of the pair's links (ties by ``CLASS_PRIORITY``), their
-        number, ``{class: count}`` and up to 20 distinct anchor texts (JSON strings; None
-        without anchors), the URL flags of its links (a tuple, or None). Equal values are
-        one shared tuple.
+    dict of dict
+        ``document -> target -> (link_class, count, classes, anchor_texts, flags)`` (a
+        dict of dicts, as networkx's adjacency; no (document, target) tuple per pair: 180
+        MB at 100k pages): the most common class of the pair's links (ties by
+        ``CLASS_PRIORITY``), their number, ``{class: count}`` and up to 20 distinct anchor
+        texts (JSON strings; None without anchors), the URL flags of its links (a tuple,
+        or None). Equal values are one shared tuple.
 
     Examples
     --------
@@ -208,46 +209,51 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
     ...          {"source": "https://a.org/1", "target": "https://b.org/x", "anchor_text": "X"},
     ...          {"source": "https://a.org/1", "target": None, "anchor_text": "top"}]
     >>> link_edges(docs, links, ["content", "promotional", "self"])
-    {('https://a.org/1', 'https://b.org/x'): ('promotional', 2, '{"content": 1, "promotional": 1}', '["X", "x"]', None)}
+    {'https://a.org/1': {'https://b.org/x': ('promotional', 2, '{"content": 1, "promotional": 1}', '["X", "x"]', None)}}
     """
     urls = {d["url"] for d in documents}
-    # (document, target) -> the link indices reaching it (an int when one: most pairs)
-    pairs: dict[tuple[str, str], int | list[int] | tuple] = {}
-    for i, link in enumerate(links):
-        src, target = link.get("source"), link.get("target")
-        if not src or not target or src not in urls:
-            continue
-        seen = pairs.setdefault((src, target), i)
-        if seen != i:
-            if type(seen) is int:
-                pairs[(src, target)] = [seen, i]
-            else:
-                seen.append(i)
-    # the JSON values repeat (class counts, template anchors): each distinct one is encoded
-    # once, and each distinct edge value is one tuple
+    # What a link gives its edge is its key (class, anchor, flags): one tuple per distinct key,
+    # as template links repeat them. A pair reached by one link (most pairs) holds its value
+    # from the start; a pair reached again holds the list of its links' keys until the end.
+    # No link index is kept (an int object per link: 100 MB at 100k pages).
     class_json: dict = {}       # sorted (class, count) items -> (link_class, classes JSON)
     anchor_json: dict = {}      # sorted anchor texts -> JSON
     share = {}.setdefault
-    single: dict = {}           # (class, anchor, flags) -> the value of a one-link pair
-    for pair, idx in pairs.items():     # each index list becomes the edge's values
-        if type(idx) is int:    # most pairs: one link, its value looked up by what it holds
-            link = links[idx]
-            flags = link.get("flags")
-            key = (classes[idx], _anchor(link), tuple(flags) if flags else None)
-            value = single.get(key)
-            if value is None:
-                value = _edge_value([key[0]], (key[1],), key[2], class_json, anchor_json)
-                value = single[key] = share(value, value)
-            pairs[pair] = value
+    single: dict = {}           # key -> the value of a one-link pair
+    key_of: dict = {}           # id of such a value (kept alive in single) -> its key
+    adj: dict[str, dict[str, tuple | list]] = {}
+    for link, cls in zip(links, classes):
+        src, target = link.get("source"), link.get("target")
+        if not src or not target or src not in urls:
             continue
-        flags = None
-        for i in idx:
-            if links[i].get("flags"):
-                flags = tuple(links[i]["flags"])
-        value = _edge_value([classes[i] for i in idx], {_anchor(links[i]) for i in idx}, flags,
-                            class_json, anchor_json)
-        pairs[pair] = share(value, value)
-    return pairs
+        flags = link.get("flags")
+        key = (cls, _anchor(link), tuple(flags) if flags else None)
+        key = share(key, key)
+        value = single.get(key)
+        if value is None:
+            value = _edge_value([cls], (key[1],), key[2], class_json, anchor_json)
+            value = single[key] = share(value, value)
+            key_of.setdefault(id(value), key)
+        targets = adj.get(src)
+        if targets is None:
+            targets = adj[src] = {}
+        seen = targets.get(target)
+        if seen is None:
+            targets[target] = value
+        elif type(seen) is list:
+            seen.append(key)
+        else:
+            targets[target] = [key_of[id(seen)], key]
+    for targets in adj.values():        # each key list becomes the edge's values
+        for target, keys in targets.items():
+            if type(keys) is list:
+                flags = None
+                for key in keys:        # the last link with flags gives them, in file order
+                    if key[2] is not None:
+                        flags = key[2]
+                value = _edge_value([k[0] for k in keys], {k[1] for k in keys}, flags, class_json, anchor_json)
+                targets[target] = share(value, value)
+    return adj
 
 
 def _edge_value(classes: list[str], texts, flags, class_json: dict, anchor_json: dict) -> tuple:
@@ -299,13 +305,14 @@ def build_graph(documents: list[dict], links: list[dict], classes: list[str]) ->
     return graph_of(documents, link_edges(documents, links, classes))
 
 
-def graph_of(documents: list[dict], edges: dict[tuple[str, str], tuple]) -> nx.MultiDiGraph:
-    """The graph of :func:`build_graph` from documents and their :func:`link_edges`.
+def graph_of(documents: list[dict], edges: dict[str, dict[str, tuple]]) -> nx.MultiDiGraph:
+    """The graph of :func:`build_graph` from documents and their :func:`link_edges`
+    (``document -> target -> value``).
 
     Examples
     --------
     >>> G = graph_of([{"url": "https://a.org/1"}],
-    ...              {("https://a.org/1", "https://b.org/x"): ("content", 1, '{"content": 1}', None, ("idn",))})
+    ...              {"https://a.org/1": {"https://b.org/x": ("content", 1, '{"content": 1}', None, ("idn",))}})
     >>> G.nodes["https://b.org/x"]["flags"], G.number_of_edges("https://a.org/1", "https://b.org/x")
     ('["idn"]', 1)
     """
@@ -316,17 +323,18 @@ def graph_of(documents: list[dict], edges: dict[tuple[str, str], tuple]) -> nx.M
         attrs["language"] = doc.get("language") or None
         G.add_node(doc["url"], kind="document")
         add_url(G, doc["url"], "document", **attrs)
-    order = sorted(edges)
-    for pair in order:
-        if pair[1] not in G:
-            add_url(G, pair[1], flags=edges[pair][4])
-    _add_links_to(G, order, edges)
+    for u in sorted(edges):     # (the URL nodes in the order of their first (document, target))
+        targets = edges[u]
+        for v in sorted(targets):
+            if v not in G:
+                add_url(G, v, flags=targets[v][4])
+    _add_links_to(G, edges)
     return G
 
 
-def _add_links_to(G: nx.MultiDiGraph, order: list[tuple[str, str]], edges: dict) -> None:
-    """The ``links_to`` edge of each pair of ``order`` (both nodes in ``G``), as
-    ``G.add_edge(u, v, key="links_to", kind="links_to", ...)`` adds it.
+def _add_links_to(G: nx.MultiDiGraph, edges: dict[str, dict[str, tuple]]) -> None:
+    """The ``links_to`` edge of each (document, target) of ``edges`` (both nodes in ``G``;
+    in sorted order), as ``G.add_edge(u, v, key="links_to", kind="links_to", ...)`` adds it.
 
     Written into the adjacency (``G._succ`` / ``G._pred``: one key dict shared by both, as
     ``add_edge`` stores it) with networkx's cache cleared once at the end: ``add_edge`` checks
@@ -335,21 +343,22 @@ def _add_links_to(G: nx.MultiDiGraph, order: list[tuple[str, str]], edges: dict)
     other edge, one :class:`SharedKeys`."""
     succ, pred = G._succ, G._pred
     made: dict[int, SharedKeys] = {}      # id of an edge value (alive in edges) -> its key dict
-    for pair in order:
-        u, v = pair
-        value = edges[pair]
-        keys = made.get(id(value))
-        if keys is None:
-            link_class, count, classes, anchors, _ = value
-            attrs = {"kind": "links_to", "link_class": link_class, "count": count, "classes": classes}
-            if anchors is not None:
-                attrs["anchor_texts"] = anchors
-            keys = made[id(value)] = SharedKeys(links_to=SharedAttrs(attrs))
-        keydict = succ[u].get(v)
-        if keydict is None:         # (u -> v holds no edge yet: the common case)
-            succ[u][v] = pred[v][u] = keys
-        else:                       # the pairs are distinct: links_to is not in it
-            succ[u][v] = pred[v][u] = {**keydict, "links_to": keys["links_to"]}
+    for u in sorted(edges):
+        targets = edges[u]
+        for v in sorted(targets):
+            value = targets[v]
+            keys = made.get(id(value))
+            if keys is None:
+                link_class, count, classes, anchors, _ = value
+                attrs = {"kind": "links_to", "link_class": link_class, "count": count, "classes": classes}
+                if anchors is not None:
+                    attrs["anchor_texts"] = anchors
+                keys = made[id(value)] = SharedKeys(links_to=SharedAttrs(attrs))
+            keydict = succ[u].get(v)
+            if keydict is None:         # (u -> v holds no edge yet: the common case)
+                succ[u][v] = pred[v][u] = keys
+            else:                       # the pairs are distinct: links_to is not in it
+                succ[u][v] = pred[v][u] = {**keydict, "links_to": keys["links_to"]}
     clear = getattr(nx, "_clear_cache", None)    # (networkx >= 3.3 caches per graph)
     if clear is not None:
         clear(G)
