@@ -18,6 +18,7 @@ import networkx as nx
 
 from crawler.errors import GraphError
 from graph.entities import entity_of, host_of
+from graph.records import reader
 
 __all__ = ["SharedAttrs", "SharedKeys", "build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
 
@@ -61,7 +62,8 @@ class _Shared(dict):
 
 class SharedAttrs(_Shared):
     """The one attribute dict of all ``links_to`` edges whose attributes are equal (a quarter
-    of the graph's memory at 10k pages, where 334,508 edges hold 78,423 distinct dicts). It
+    of the graph's memory at 10k pages, where 334,508 edges hold 78,423 distinct dicts), and
+    of all ``on_host`` and ``part_of`` edges (``{"kind": KIND}``). It
     reads as a plain ``dict``; a change, which would reach every edge sharing it, raises
     :class:`~crawler.errors.GraphError`: ``G = G.copy()`` gives every edge a plain dict of
     its own.
@@ -78,19 +80,20 @@ class SharedAttrs(_Shared):
     >>> e1["count"] = 2
     Traceback (most recent call last):
     ...
-    crawler.errors.GraphError: this links_to edge shares its attribute dict with every edge of equal attributes (to save memory): G = G.copy() gives each edge its own dict to change
+    crawler.errors.GraphError: this edge shares its attribute dict with every edge of equal attributes (to save memory): G = G.copy() gives each edge its own dict to change
     >>> H = G.copy()
     >>> H.edges["https://a.org/1", "https://b.org/", "links_to"]["count"] = 2
     """
 
     __slots__ = ()
-    _refusal = ("this links_to edge shares its attribute dict with every edge of equal attributes "
+    _refusal = ("this edge shares its attribute dict with every edge of equal attributes "
                 "(to save memory): G = G.copy() gives each edge its own dict to change")
 
 
 class SharedKeys(_Shared):
     """The one key dict (``G._succ[u][v]``, kind -> attributes) of all node pairs that hold
-    only a ``links_to`` edge of equal attributes: a dict of one item per pair would be 184
+    only a ``links_to`` edge of equal attributes, or only an ``on_host`` or only a
+    ``part_of`` edge (one or two per URL node): a dict of one item per pair would be 184
     bytes of the 313 an edge cost (``python bench/edgecost.py``). The graph's own functions
     (:func:`add_mirrors` ...) give a pair a key dict of its own before they add an edge to
     it; ``G.add_edge`` on such a pair raises :class:`~crawler.errors.GraphError`, and
@@ -123,6 +126,27 @@ def _edge(G, u: str, v: str, kind: str, **attrs) -> None:
     if type(keydict) is SharedKeys:
         G._succ[u][v] = G._pred[v][u] = dict(keydict)
     G.add_edge(u, v, key=kind, kind=kind, **attrs)
+
+
+#: kind -> the key dict of the node pairs holding only a ``kind`` edge without attributes
+_BARE: dict[str, SharedKeys] = {}
+
+
+def _bare_edge(G, u: str, v: str, kind: str) -> None:
+    """``_edge(G, u, v, kind)`` for an edge without attributes (``on_host``, ``part_of``):
+    on a pair holding no edge yet, the one shared key dict of such pairs (both nodes in ``G``)."""
+    succ = G._succ[u]
+    if v in succ:
+        if kind not in succ[v]:
+            _edge(G, u, v, kind)
+        return
+    keys = _BARE.get(kind)
+    if keys is None:
+        keys = _BARE[kind] = SharedKeys({kind: SharedAttrs(kind=kind)})
+    succ[v] = G._pred[v][u] = keys
+    clear = getattr(nx, "_clear_cache", None)    # (networkx >= 3.3 caches per graph)
+    if clear is not None:
+        clear(G)
 
 
 def _js(value) -> str:
@@ -160,18 +184,18 @@ def add_url(G: nx.MultiDiGraph, url: str, kind: str = "url", **attrs) -> None:
     G.add_node(url, **_scalars({"kind": kind, "host": host, "entity": ent, **attrs}))
     if host:
         G.add_node(f"host:{host}", kind="host", name=host)
-        _edge(G, url, f"host:{host}", "on_host")
+        _bare_edge(G, url, f"host:{host}", "on_host")
     if ent:
         G.add_node(f"entity:{ent}", kind="entity", name=ent)
         if host:
-            _edge(G, f"host:{host}", f"entity:{ent}", "part_of")
+            _bare_edge(G, f"host:{host}", f"entity:{ent}", "part_of")
             if "/" in ent:
-                _edge(G, url, f"entity:{ent}", "part_of")
+                _bare_edge(G, url, f"entity:{ent}", "part_of")
 
 
-def _anchor(link: dict) -> str:
+def _shown(anchor_text: str | None, alt: str | None, title: str | None) -> str:
     """The text a link shows (anchor, else image alt, else title), at most 200 characters."""
-    return (link.get("anchor_text") or link.get("alt") or link.get("title") or "").strip()[:200]
+    return (anchor_text or alt or title or "").strip()[:200]
 
 
 def _pick_class(counter: dict) -> str:
@@ -222,12 +246,14 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
     single: dict = {}           # key -> the value of a one-link pair
     key_of: dict = {}           # id of such a value (kept alive in single) -> its key
     adj: dict[str, dict[str, tuple | list]] = {}
-    for link, cls in zip(links, classes):
-        src, target = link.get("source"), link.get("target")
+    source, target_of, flags_of, anchor_text, alt, title = (
+        reader(links, f) for f in ("source", "target", "flags", "anchor_text", "alt", "title"))
+    for i, cls in zip(range(len(links)), classes):
+        src, target = source(i), target_of(i)
         if not src or not target or src not in urls:
             continue
-        flags = link.get("flags")
-        key = (cls, _anchor(link), tuple(flags) if flags else None)
+        flags = flags_of(i)
+        key = (cls, _shown(anchor_text(i), alt(i), title(i)), tuple(flags) if flags else None)
         key = share(key, key)
         value = single.get(key)
         if value is None:

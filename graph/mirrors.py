@@ -31,6 +31,7 @@ import numpy as np
 from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of, run_cache
+from graph.records import column, reader
 from graph.text import (  # noqa: F401 - normalize_text: for the doctests
     candidate_pairs, content_texts, fold, normalize_text, shingles, text_signatures,
 )
@@ -235,7 +236,8 @@ def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict]
                 items.append((url, _ev("statement", line.strip()[:300])))
         if items:
             stated.setdefault(doc["url"], []).extend(items)
-    index = _link_index(lk for lk in links if lk.get("source") in stated)
+    source = reader(links, "source")
+    index = _link_index(links[i] for i in range(len(links)) if source(i) in stated)
     for url, items in stated.items():
         per = index.get(url, {})
         for raw, ev in items:
@@ -796,7 +798,7 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
         if conf >= cfg["min_confidence"]:
             mirrors.append({"mirror": m, "original": o, "confidence": conf, "evidence": _dedup(evs)})
     # rule predictions for links never crawled
-    targets = {lk["target"] for lk in links if lk.get("target")} - set(docs)
+    targets = set(column(links, "target")) - {None, ""} - set(docs)
     known = {m["mirror"] for m in mirrors}
     for pred in apply_rules(rules, targets - known):
         mirrors.append({**pred, "evidence": _dedup(pred["evidence"])})

@@ -45,6 +45,7 @@ from urllib.parse import unquote, urlsplit
 import networkx as nx
 
 from graph.entities import entity_of, host_of, run_cache
+from graph.records import reader
 from graph.text import normalize_text
 
 __all__ = [
@@ -218,6 +219,10 @@ def is_share_service(url: str | None) -> bool:
     return flat.startswith(promo_table()["_share"])
 
 
+#: the fields of a link record that :func:`link_signals` reads
+_SIGNAL_FIELDS = ("target", "href", "anchor_text", "title", "alt")
+
+
 def link_signals(link: dict) -> list[dict]:
     """Strong promotional signals of one link record, as sorted ``{"signal","detail"}``.
 
@@ -384,21 +389,23 @@ def _home_entities(documents: list[dict], links: list[dict]) -> dict[str, frozen
                 e = entity_of(att["url"])
                 if e:
                     home[url].add(e)
-    for link in links:
-        if link.get("marker_kind") == "original" and link.get("target"):
-            e = entity_of(link["target"])
+    marker_kind, target, source = (reader(links, f) for f in ("marker_kind", "target", "source"))
+    for i in range(len(links)):
+        if marker_kind(i) == "original" and target(i):
+            e = entity_of(target(i))
             if e:
-                home[link.get("source") or ""].add(e)
+                home[source(i) or ""].add(e)
     share = {}.setdefault       # most pages have the same few home sets: one frozenset each
     return {url: share(frozenset(ents), frozenset(ents)) for url, ents in home.items()}
 
 
-def _norm_anchor(link: dict) -> str:
-    return normalize_text(link.get("anchor_text") or link.get("title") or link.get("alt") or "")
+def _norm_anchor(anchor_text: str | None, title: str | None, alt: str | None) -> str:
+    return normalize_text(anchor_text or title or alt or "")
 
 
 def _recurrence(blocks: list[_Block], links: list[dict], min_pages: int) -> None:
     """Mark template blocks: sequence recurrence and position/shape recurrence per entity."""
+    target, anchor, title, alt = (reader(links, f) for f in ("target", "anchor_text", "title", "alt"))
     by_entity: dict[str, list[_Block]] = defaultdict(list)
     for b in blocks:
         by_entity[b.entity].append(b)
@@ -417,7 +424,7 @@ def _recurrence(blocks: list[_Block], links: list[dict], min_pages: int) -> None
         item_pages: dict[tuple[str, str], set[str]] = defaultdict(set)
         key_of = {}.setdefault
         items = [tuple(key_of(k, k) for i in b.idx
-                       for k in (("t", _strip_fragment(links[i].get("target"))), ("a", _norm_anchor(links[i]))))
+                       for k in (("t", _strip_fragment(target(i))), ("a", _norm_anchor(anchor(i), title(i), alt(i)))))
                  for b in dense]
         del key_of
         for b, its in zip(dense, items):
@@ -467,28 +474,28 @@ def _blocks(documents: list[dict], links: list[dict], fixed: list) -> list[_Bloc
     blocks: dict[tuple[str, str], _Block] = {}
     # the links in (source, position, file order): grouped by source first, each group sorted
     # alone (a sort key per link for all links at once was 100 MB at 100k pages)
+    source, position, block, anchor_text, media_of, context = (
+        reader(links, f) for f in ("source", "position", "block", "anchor_text", "media", "context"))
     by_source: dict[str, array] = defaultdict(lambda: array("q"))
     for i, f in enumerate(fixed):
         if f is None:
-            by_source[links[i].get("source") or ""].append(i)
+            by_source[source(i) or ""].append(i)
     order = (i for src in sorted(by_source)
-             for i in sorted(by_source.pop(src), key=lambda i: (links[i].get("position") or 0, i)))
+             for i in sorted(by_source.pop(src), key=lambda i: (position(i) or 0, i)))
     prev_anchor: dict[tuple[str, str], str] = {}
     for i in order:
-        link = links[i]
-        get = link.get
-        src = get("source") or ""
-        key = _block_key(get("block") or "")[0]
+        src = source(i) or ""
+        key = _block_key(block(i) or "")[0]
         bk = (src, key)
         b = blocks.get(bk)
         if b is None:
             ent = doc_ent.get(src) or entity_of(src) or host_of(src) or src
             b = blocks[bk] = _Block(doc=src, key=key, entity=ent)
-        anchor = get("anchor_text") or ""
+        anchor = anchor_text(i) or ""
         b.idx.append(i)
-        media = get("media")
+        media = media_of(i)
         b.anchor_chars += max(2 if media else 1, _chars(anchor))
-        b.prose_chars += _gap(get("context") or "", prev_anchor.get(bk, ""))
+        b.prose_chars += _gap(context(i) or "", prev_anchor.get(bk, ""))
         b.media += bool(media)
         prev_anchor[bk] = anchor
     return [blocks[k] for k in sorted(blocks)]
@@ -557,26 +564,28 @@ def _classify(documents: list[dict], links: list[dict], min_pages: int, make) ->
     none: list = []     # shared by the links without signals (never changed)
     memo: dict = {}     # template links repeat on every page: their signals once per distinct link
     signals = []
-    for i, link in enumerate(links):
-        if fixed[i] is not None:
+    read = [reader(links, f) for f in _SIGNAL_FIELDS]
+    for i, f in enumerate(fixed):
+        if f is not None:
             signals.append(none)
             continue
-        key = (link.get("target"), link.get("href"), link.get("anchor_text"), link.get("title"), link.get("alt"))
+        key = tuple(r(i) for r in read)
         found = memo.get(key)
         if found is None:
-            found = memo[key] = link_signals(link) or none
+            found = memo[key] = link_signals(dict(zip(_SIGNAL_FIELDS, key))) or none
         signals.append(found)
-    del memo
+    del memo, read
+    block, target = reader(links, "block"), reader(links, "target")
 
     result: list = [None] * len(links)
     for i, f in enumerate(fixed):
         if f is not None:
-            result[i] = make(f[0], [{"signal": f[0], "detail": f[1]}], links[i].get("block") or "", False)
+            result[i] = make(f[0], [{"signal": f[0], "detail": f[1]}], block(i) or "", False)
 
     for b in blocks:
         own = home.get(b.doc) or {b.entity}
         strong = [i for i in b.idx if signals[i]]
-        away = {i for i in b.idx if (entity_of(links[i].get("target") or "") or "") not in own}
+        away = {i for i in b.idx if (entity_of(target(i) or "") or "") not in own}
         any_promo = away.union(strong)
         template_like = b.dense and (b.n >= 3 or b.recurring or b.banner)
         block_ev: list[dict] = []
@@ -602,7 +611,7 @@ def _classify(documents: list[dict], links: list[dict], min_pages: int, make) ->
                 cls = "promotional"
             elif template_like and b.recurring and i in away:
                 cls = "promotional"
-                ev.append({"signal": "cross_entity", "detail": f"template link to {entity_of(links[i].get('target') or '')}"})
+                ev.append({"signal": "cross_entity", "detail": f"template link to {entity_of(target(i) or '')}"})
             elif template_like:
                 cls = "navigation"
             result[i] = make(cls, ev, b.key, bool(template_like))
@@ -760,14 +769,16 @@ def promotional_clusters(documents: list[dict], links: list[dict], classes: list
     promo = [i for i, c in enumerate(classes) if c == "promotional"]
     if not promo:
         return []
+    source, target, href, anchor_text, title, alt = (
+        reader(links, f) for f in ("source", "target", "href", "anchor_text", "title", "alt"))
     blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i in promo:
-        src = links[i].get("source") or ""
+        src = source(i) or ""
         blocks[(src, verdicts[i][1])].append(i)
 
     def target_entity(i: int) -> str:
-        src = links[i].get("source") or ""
-        return entity_of(links[i].get("target") or "") or doc_ent.get(src) or entity_of(src) or src
+        src = source(i) or ""
+        return entity_of(target(i) or "") or doc_ent.get(src) or entity_of(src) or src
 
     pairs: Counter = Counter()
     seen: Counter = Counter()
@@ -795,15 +806,14 @@ def promotional_clusters(documents: list[dict], links: list[dict], classes: list
     per: dict[int, dict] = defaultdict(lambda: {"links": set(), "pages": set(), "ent": Counter(),
                                                 "anchors": Counter(), "signals": Counter(), "blocks": set()})
     for i in promo:
-        link = links[i]
         k = member[target_entity(i)]
         c = per[k]
-        c["links"].add(link.get("target") or link.get("href") or "")
-        c["pages"].add(link.get("source") or "")
+        c["links"].add(target(i) or href(i) or "")
+        src = source(i) or ""
+        c["pages"].add(src)
         c["ent"][target_entity(i)] += 1
-        src = link.get("source") or ""
         c["blocks"].add((src, verdicts[i][1]))
-        a = (link.get("anchor_text") or link.get("title") or link.get("alt") or "").strip()
+        a = (anchor_text(i) or title(i) or alt(i) or "").strip()
         if a:
             c["anchors"][a] += 1
         c["signals"].update(verdicts[i][2])     # (signal, detail) pairs

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from graph.entities import entity_of
+from graph.records import reader
 
 __all__ = ["class_counts", "document_roles", "entity_roles", "MIN_CONFIDENCE"]
 
@@ -28,9 +29,10 @@ def class_counts(links: list[dict], classes: list[str]) -> dict[str, Counter]:
     {'a': Counter({'content': 1})}
     """
     counts: dict[str, Counter] = defaultdict(Counter)
-    for link, cls in zip(links, classes):
-        if link.get("target"):
-            counts[link.get("source")][cls] += 1
+    source, target = reader(links, "source"), reader(links, "target")
+    for i, cls in zip(range(len(links)), classes):
+        if target(i):
+            counts[source(i)][cls] += 1
     return dict(counts)
 
 

@@ -42,6 +42,7 @@ def test_graph_of_equals_the_add_edge_graph(docs, links, classes, monkeypatch):
     edges = link_edges(docs, links, classes)
     G = graph_of(docs, edges)
     monkeypatch.setattr(build, "_add_links_to", _plain)
+    monkeypatch.setattr(build, "_bare_edge", build._edge)
     H = graph_of(docs, edges)
     assert _shape(G) == _shape(H)
     assert G.number_of_edges() == H.number_of_edges() > 0
@@ -53,6 +54,7 @@ def test_graph_of_equals_the_add_edge_graph_on_the_corpus(corpus_records, monkey
     edges = link_edges(documents, links, promo.link_classes(documents, links))
     G = graph_of(documents, edges)
     monkeypatch.setattr(build, "_add_links_to", _plain)
+    monkeypatch.setattr(build, "_bare_edge", build._edge)
     H = graph_of(documents, edges)
     assert _shape(G) == _shape(H)
     assert sum(1 for *_, k in G.edges(data="kind") if k == "links_to") == sum(map(len, edges.values())) > 100
@@ -175,3 +177,23 @@ def test_an_edge_added_to_a_shared_pair_gets_a_key_dict_of_its_own(shared_graph,
     assert list(G._succ[_B][_C]) == ["links_to"] and type(G._succ[_B][_C]) is build.SharedKeys
     assert {e for e in G.edges(keys=True) if e[2] not in ("on_host", "part_of")} == {
         (_A, _B, "links_to"), (_A, _C, "links_to"), (_A, _C, kind), (_B, _C, "links_to")}
+
+
+def test_on_host_and_part_of_edges_share_one_key_dict_per_kind():
+    from crawler.errors import GraphError
+    u1, u2, u3 = "https://github.com/a/1", "https://github.com/a/2", "https://b.org/x"
+    G = graph_of([{"url": u} for u in (u1, u2, u3)], {})
+    host, ent = "host:github.com", "entity:github.com/a"
+    assert G._succ[u1][host] is G._succ[u2][host] is G._succ[u3]["host:b.org"] is G._pred[host][u1]
+    assert G._succ[u1][ent] is G._succ[u2][ent] is G._succ[host][ent]
+    assert G.edges[u1, host, "on_host"] == {"kind": "on_host"} and G.edges[u1, ent, "part_of"] == {"kind": "part_of"}
+    with pytest.raises(GraphError, match="G = G.copy()"):
+        G.add_edge(u1, host, key="x")
+    with pytest.raises(GraphError, match="G = G.copy()"):
+        G.edges[u1, host, "on_host"]["weight"] = 1
+    build._edge(G, u1, host, "cites", evidence="e")     # the graph's own adders copy first
+    assert sorted(G[u1][host]) == ["cites", "on_host"] and sorted(G[u2][host]) == ["on_host"]
+    H = G.copy()
+    H.add_edge(u2, host, key="x")
+    H.remove_edge(u2, host, key="on_host")
+    assert sorted(H[u2][host]) == ["x"] and sorted(G[u2][host]) == ["on_host"]
