@@ -118,6 +118,25 @@ def _objects(path: str | Path, problems: list[str]):
             yield number, record
 
 
+def _records(path: str | Path, required: tuple[str, ...], problems: list[str]):
+    """(key sequence, record) for each JSON object of the file holding every ``required``
+    key; each other line adds a message to ``problems`` (by its line number)."""
+    name = Path(path).name
+    lacking: dict[tuple, list[str]] = {}    # key sequence -> the required keys it lacks
+    for number, record in _objects(path, problems):
+        if type(record) is not dict:
+            problems.append(f"{name}:{number}: not a JSON object; line skipped")
+            continue
+        keys = tuple(record)
+        missing = lacking.get(keys)
+        if missing is None:
+            missing = lacking[keys] = [k for k in required if k not in record]
+        if missing:
+            problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
+            continue
+        yield keys, record
+
+
 def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[dict], list[str]]:
     """Read a JSON Lines file: the records (dicts having every ``required`` key) and a
     list of problems for lines that were skipped.
@@ -140,11 +159,10 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
     """
     records: list[dict] = []
     problems: list[str] = []
-    name = Path(path).name
     share = {}.setdefault    # one object per distinct key / string value, for this file
-    # per key sequence (records of one writer repeat a few): the required keys it lacks and
-    # its shared-key record maker (None past _MAX_SHAPES sequences, or for odd keys)
-    shapes: dict[tuple, tuple[list[str], object]] = {}
+    # per key sequence (records of one writer repeat a few): its shared-key record maker
+    # (None past _MAX_SHAPES sequences, or for odd keys)
+    makers: dict[tuple, object] = {}
     append = records.append
     lists: dict[tuple, SharedList] = {}     # items -> the one list of them
 
@@ -152,26 +170,14 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> tuple[list[d
         t = type(v)
         return share(v, v) if t is str else _share_list(lists, share, v) if t is list else v
 
-    def add(number: int, record) -> None:
-        if type(record) is not dict:
-            problems.append(f"{name}:{number}: not a JSON object; line skipped")
-            return
-        keys = tuple(record)
-        shape = shapes.get(keys)
-        if shape is None:
-            missing = [k for k in required if k not in record]
-            make = None if missing or len(shapes) >= _MAX_SHAPES else _row_maker(tuple(share(k, k) for k in keys))
-            shape = shapes[keys] = (missing, make)
-        missing, make = shape
-        if missing:
-            problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
-        elif make is None:
+    for keys, record in _records(path, required, problems):
+        make = makers.get(keys, False)
+        if make is False:
+            make = makers[keys] = None if len(makers) >= _MAX_SHAPES else _row_maker(tuple(share(k, k) for k in keys))
+        if make is None:
             append({share(k, k): _value(v) for k, v in record.items()})
         else:
             append(make([_value(v) for v in record.values()]))
-
-    for number, record in _objects(path, problems):
-        add(number, record)
     return records, problems
 
 
@@ -400,19 +406,7 @@ def read_link_table(path: str | Path, required: tuple[str, ...] = ()) -> tuple[L
     """
     table = LinkTable()
     problems: list[str] = []
-    name = Path(path).name
-    checked: dict[tuple, list[str]] = {}    # key sequence -> the required keys it lacks
-    for number, record in _objects(path, problems):
-        if type(record) is not dict:
-            problems.append(f"{name}:{number}: not a JSON object; line skipped")
-            continue
-        keys = tuple(record)
-        missing = checked.get(keys)
-        if missing is None:
-            missing = checked[keys] = [k for k in required if k not in record]
-        if missing:
-            problems.append(f"{name}:{number}: missing {', '.join(missing)}; line skipped")
-            continue
+    for _, record in _records(path, required, problems):
         table._append(record)
     table._done()
     return table, problems
