@@ -114,14 +114,20 @@ def _statements(line: str) -> list[tuple[str, str]]:
     return out
 
 
-def _link_index(links) -> dict[str, dict[str, str]]:
+def _link_index(links, sources: dict) -> dict[str, dict[str, str]]:
+    """Per document of ``sources``: its links' href as written, and target, (each also bare)
+    -> target."""
     index: dict[str, dict[str, str]] = defaultdict(dict)
-    for link in links:
-        target = link.get("target")
+    source, target_of, href = (reader(links, f) for f in ("source", "target", "href"))
+    for i in range(len(links)):
+        src = source(i)
+        if src not in sources:
+            continue
+        target = target_of(i)
         if not target:
             continue
-        per = index[link.get("source") or ""]
-        for key in (link.get("href"), target):
+        per = index[src or ""]
+        for key in (href(i), target):
             if key:
                 per.setdefault(key, target)
                 per.setdefault(_bare(key), target)
@@ -236,8 +242,7 @@ def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict]
                 items.append((url, _ev("statement", line.strip()[:300])))
         if items:
             stated.setdefault(doc["url"], []).extend(items)
-    source = reader(links, "source")
-    index = _link_index(links[i] for i in range(len(links)) if source(i) in stated)
+    index = _link_index(links, stated)
     for url, items in stated.items():
         per = index.get(url, {})
         for raw, ev in items:
