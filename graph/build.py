@@ -144,7 +144,13 @@ def _bare_edge(G, u: str, v: str, kind: str) -> None:
     if keys is None:
         keys = _BARE[kind] = SharedKeys({kind: SharedAttrs(kind=kind)})
     succ[v] = G._pred[v][u] = keys
-    clear = getattr(nx, "_clear_cache", None)    # (networkx >= 3.3 caches per graph)
+    _clear_cache(G)
+
+
+def _clear_cache(G) -> None:
+    """What ``G.add_edge`` does after it writes into the adjacency (networkx >= 3.3 caches
+    per graph), for the adders here that write into it themselves."""
+    clear = getattr(nx, "_clear_cache", None)
     if clear is not None:
         clear(G)
 
@@ -237,14 +243,13 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
     """
     urls = {d["url"] for d in documents}
     # What a link gives its edge is its key (class, anchor, flags): one tuple per distinct key,
-    # as template links repeat them. A pair reached by one link (most pairs) holds its value
-    # from the start; a pair reached again holds the list of its links' keys until the end.
-    # No link index is kept (an int object per link: 100 MB at 100k pages).
+    # as template links repeat them. A pair holds its link's key, or the list of its links'
+    # keys when reached again, until the end turns each into the edge's value. No link index
+    # is kept (an int object per link: 100 MB at 100k pages).
     class_json: dict = {}       # sorted (class, count) items -> (link_class, classes JSON)
     anchor_json: dict = {}      # sorted anchor texts -> JSON
     share = {}.setdefault
     single: dict = {}           # key -> the value of a one-link pair
-    key_of: dict = {}           # id of such a value (kept alive in single) -> its key
     adj: dict[str, dict[str, tuple | list]] = {}
     source, target_of, flags_of, anchor_text, alt, title = (
         reader(links, f) for f in ("source", "target", "flags", "anchor_text", "alt", "title"))
@@ -255,22 +260,17 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
         flags = flags_of(i)
         key = (cls, _shown(anchor_text(i), alt(i), title(i)), tuple(flags) if flags else None)
         key = share(key, key)
-        value = single.get(key)
-        if value is None:
-            value = _edge_value([cls], (key[1],), key[2], class_json, anchor_json)
-            value = single[key] = share(value, value)
-            key_of.setdefault(id(value), key)
         targets = adj.get(src)
         if targets is None:
             targets = adj[src] = {}
         seen = targets.get(target)
         if seen is None:
-            targets[target] = value
+            targets[target] = key
         elif type(seen) is list:
             seen.append(key)
         else:
-            targets[target] = [key_of[id(seen)], key]
-    for targets in adj.values():        # each key list becomes the edge's values
+            targets[target] = [seen, key]
+    for targets in adj.values():        # each key, or key list, becomes the edge's value
         for target, keys in targets.items():
             if type(keys) is list:
                 flags = None
@@ -279,6 +279,12 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
                         flags = key[2]
                 value = _edge_value([k[0] for k in keys], {k[1] for k in keys}, flags, class_json, anchor_json)
                 targets[target] = share(value, value)
+            else:               # one link (most pairs): one value per distinct key
+                value = single.get(keys)
+                if value is None:
+                    value = _edge_value([keys[0]], (keys[1],), keys[2], class_json, anchor_json)
+                    value = single[keys] = share(value, value)
+                targets[target] = value
     return adj
 
 
@@ -385,9 +391,7 @@ def _add_links_to(G: nx.MultiDiGraph, edges: dict[str, dict[str, tuple]]) -> Non
                 succ[u][v] = pred[v][u] = keys
             else:                       # the pairs are distinct: links_to is not in it
                 succ[u][v] = pred[v][u] = {**keydict, "links_to": keys["links_to"]}
-    clear = getattr(nx, "_clear_cache", None)    # (networkx >= 3.3 caches per graph)
-    if clear is not None:
-        clear(G)
+    _clear_cache(G)
 
 
 def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:

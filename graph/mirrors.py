@@ -126,7 +126,7 @@ def _link_index(links, sources: dict) -> dict[str, dict[str, str]]:
         target = target_of(i)
         if not target:
             continue
-        per = index[src or ""]
+        per = index[src]
         for key in (href(i), target):
             if key:
                 per.setdefault(key, target)
