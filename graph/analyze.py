@@ -109,6 +109,39 @@ class _Lap:
         self.t = now
 
 
+def _give_back() -> None:
+    """Hand the heap memory freed so far back to the system (glibc's ``malloc_trim``; nothing
+    where there is none). CPython returns its empty small-object arenas itself, but the C
+    heap keeps what large strings and arrays (texts, link columns) leave when freed: without
+    this the process stays as large as its largest step."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def _malloc_trim():
+    global _TRIM
+    if _TRIM is False:
+        try:
+            import ctypes
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):     # not glibc
+            _TRIM = None
+    return _TRIM
+
+
+_TRIM = False   # glibc's malloc_trim once looked up (None: there is none)
+
+
+def _drop_texts(documents: list[dict]) -> None:
+    """Remove the documents' texts once the steps that read them (stories, the sources named
+    in text, mirrors) are done: the graph and the later steps never read them, and at 100k
+    pages they are a third of the documents' memory."""
+    for doc in documents:
+        doc.pop("text", None)
+    _give_back()
+
+
 def _step(name: str, fn, fallback, *args):
     try:
         return fn(*args)
@@ -308,6 +341,11 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
                    again=None if reload is None else lambda: reload()[:2])
     if told is None:
         told = _start_document_steps(documents, fork)
+    if reload is not None and not fork:
+        # the records are ours and the steps that read the texts have run (in this process):
+        # forked, the children read them as they were at the fork, and this process leaves the
+        # pages it shares with them alone
+        _drop_texts(documents)
     grouped = None
     try:
         classes = _step("link classes", promo.link_classes, None, documents, links)
@@ -324,6 +362,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         counts = class_counts(links, classes)
         if reload is not None:
             links.clear()       # the records are ours: freed before the graph takes their place
+            _give_back()
         lap("link edges")
         G = graph_of(documents, edges)
         del edges

@@ -406,12 +406,19 @@ def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
     >>> G.edges["https://m.org/a", "https://o.com/a", "mirror_of"]["confidence"]
     0.9
     """
+    alone: dict[int, str] = {}  # id of a verdict's only evidence item -> its JSON: a rule's verdicts share it
     for m in sorted(mirrors, key=lambda m: (m["mirror"], m["original"])):
         for url in (m["mirror"], m["original"]):
             if url not in G:
                 add_url(G, url)
-        _edge(G, m["mirror"], m["original"], "mirror_of",
-                   confidence=float(m["confidence"]), signals=_js(m.get("evidence", [])))
+        evidence = m.get("evidence", [])
+        if len(evidence) == 1:
+            signals = alone.get(id(evidence[0]))
+            if signals is None:
+                signals = alone[id(evidence[0])] = _js(evidence)
+        else:
+            signals = _js(evidence)
+        _edge(G, m["mirror"], m["original"], "mirror_of", confidence=float(m["confidence"]), signals=signals)
 
 
 def add_sources(G: nx.MultiDiGraph, sources: list[dict]) -> None:

@@ -258,6 +258,8 @@ def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict]
 
 
 def _dedup(evs: list[dict]) -> list[dict]:
+    if len(evs) == 1:       # (most verdicts: one rule's item)
+        return list(evs)
     seen = {json.dumps(e, sort_keys=True, ensure_ascii=False): e for e in evs}
     return [seen[k] for k in sorted(seen)]
 
@@ -529,6 +531,7 @@ def apply_rules(rules: list[MirrorRule], urls) -> list[dict]:
     ['https://o.com/c/d/n2.htm']
     """
     out = []
+    made: dict = {}
     for url in sorted(set(urls)):
         for rule in rules:
             predicted = rule.predict(url)
@@ -537,15 +540,24 @@ def apply_rules(rules: list[MirrorRule], urls) -> list[dict]:
                     "mirror": url,
                     "original": predicted,
                     "confidence": rule.confidence,
-                    "evidence": [_rule_ev(rule)],
+                    "evidence": [_rule_ev(rule, made=made)],
                 })
                 break
     return out
 
 
-def _rule_ev(rule: MirrorRule, support: int | None = None) -> dict:
+def _rule_ev(rule: MirrorRule, support: int | None = None, made: dict | None = None) -> dict:
+    """The ``url_rule`` evidence item of ``rule`` with ``support`` (default: the rule's).
+    ``made``: items already made, by (rule, support), so that the verdicts of one rule share
+    one item (not to be changed) instead of holding a copy each."""
     n = rule.support if support is None else support
-    return _ev("url_rule", f"{rule.mirror} -> {rule.original} (support {n})", weight=round(n / (n + 1), 3))
+    key = (id(rule), n)
+    ev = made.get(key) if made is not None else None
+    if ev is None:
+        ev = _ev("url_rule", f"{rule.mirror} -> {rule.original} (support {n})", weight=round(n / (n + 1), 3))
+        if made is not None:
+            made[key] = ev
+    return ev
 
 
 # ---------------------------------------------------------------- (c) near-duplicate text
@@ -755,12 +767,13 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
     rules = learn_rules(stated)
     # (b) rules as evidence for stated pairs (support of OTHER pairs only) and for documents
     examples = [set(rule.examples) for rule in rules]   # membership in O(1): rules hold every pair
+    made: dict = {}     # one evidence item per rule and support, shared by its verdicts
     for (m, o) in list(evidence):
         for rule, own in zip(rules, examples):
             if rule.matches_pair(m, o):
                 others = rule.support - (1 if (m, o) in own else 0)
                 if others > 0:
-                    evidence[(m, o)].append(_rule_ev(rule, others))
+                    evidence[(m, o)].append(_rule_ev(rule, others, made))
                 break
     stated_mirrors = {m for m, _ in stated}
     for pred in apply_rules(rules, [u for u in docs if u not in stated_mirrors]):

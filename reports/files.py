@@ -23,7 +23,7 @@ from graph.query import FORMAT, SCHEMA, read_graph
 from reports.graphio import (EdgesCSVSink, GEXFSink, GraphExport, GraphMLSink, NodesCSVSink, gexf_streamable,
                              short_label, write_graph_files as _feed)
 
-__all__ = ["write_atomic", "open_atomic", "provenance_bytes", "export_graph", "write_graph_files", "GRAPH_FILES",
+__all__ = ["write_atomic", "open_atomic", "provenance_bytes", "write_provenance", "export_graph", "write_graph_files", "GRAPH_FILES",
            "graphml_bytes", "gexf_bytes", "nodes_csv_bytes", "edges_csv_bytes", "read_graph", "FORMAT", "SCHEMA"]
 
 log = logging.getLogger("linkprov.reports")
@@ -79,6 +79,10 @@ def write_atomic(path, data) -> Path:
     return Path(path)
 
 
+def _provenance_encoder() -> json.JSONEncoder:
+    return json.JSONEncoder(sort_keys=True, ensure_ascii=False, indent=2, default=str)
+
+
 def provenance_bytes(provenance: dict) -> bytes:
     """provenance.json: keys sorted, ``ensure_ascii=False``, indent 2, one final newline.
 
@@ -87,7 +91,37 @@ def provenance_bytes(provenance: dict) -> bytes:
     >>> provenance_bytes({"mirrors": [], "entities": [{"entity": "例.com"}]}).decode()[:15]
     '{\\n  "entities":'
     """
-    return (json.dumps(provenance, sort_keys=True, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
+    return (_provenance_encoder().encode(provenance) + "\n").encode("utf-8")
+
+
+#: characters of JSON text encoded and written at a time by :func:`write_provenance`
+_CHUNK = 1 << 20
+
+
+def write_provenance(path, provenance: dict) -> Path:
+    """Write provenance.json to ``path`` (whole or not at all): the bytes of
+    :func:`provenance_bytes`, encoded and written a piece at a time, so neither the JSON text
+    nor its bytes are held whole (at 100k pages they are larger than the provenance itself).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "provenance.json"
+    >>> write_provenance(p, {"mirrors": [], "entities": [{"entity": "例.com"}]}).read_bytes() == \\
+    ...     provenance_bytes({"mirrors": [], "entities": [{"entity": "例.com"}]})
+    True
+    """
+    with open_atomic(path) as fh:
+        parts, size = [], 0
+        for part in _provenance_encoder().iterencode(provenance):
+            parts.append(part)
+            size += len(part)
+            if size >= _CHUNK:
+                fh.write("".join(parts).encode("utf-8"))
+                parts, size = [], 0
+        parts.append("\n")
+        fh.write("".join(parts).encode("utf-8"))
+    return Path(path)
 
 
 def write_graph_files(out, G, *, version: str | None = None) -> list[str]:

@@ -126,6 +126,7 @@ def _cleaned(attrs: dict, fn):
 
 _SIMPLE = frozenset({str, int, bool})
 _MEMO_MAX = 200_000     # distinct attribute dicts remembered per export (graphs repeat a few shapes)
+_SIGHTED_MAX = 1 << 20  # hashes of attribute dicts met once, kept to know a second sighting
 
 
 def _memo_key(attrs: dict):
@@ -312,13 +313,15 @@ class GraphExport:
 
     def _shared_edges(self):
         """:meth:`edges` with ``(..., attrs, memo)``: equal attributes come as one dict object
-        (not to be changed; it always holds ``kind``) and ``memo``, a hashable key of their
-        content (None when they have none: floats, containers), by which a writer can reuse
-        what it made of them (:func:`_memoized`)."""
+        (not to be changed; it always holds ``kind``) from their second sighting on, with
+        ``memo``, a hashable key of their content by which a writer can reuse what it made of
+        them (:func:`_memoized`); None the first time, and for attributes that have no such
+        key (floats, containers)."""
         ids = self._ids
         seen: dict[str, int] = {}
         last = None
         cleaned: dict = {}
+        sighted: set[int] = set()        # hashes of the memo keys met once so far
         for u, v, k, raw, kind, kc in self._edge_rows():
             su, sv = ids[u], ids[v]
             if (su, sv, kind) != last:   # repeated keys are adjacent: count them per run
@@ -327,6 +330,16 @@ class GraphExport:
             memo = _memo_key(raw)
             if memo is not None and "kind" not in raw:
                 memo = (memo, kc)        # the key stands in for the kind
+            if memo is not None and memo not in cleaned:
+                # a memo key is handed on from its second sighting: most attribute dicts of a
+                # large graph occur once (8 in 10 at 10k pages), and remembering what the
+                # writers made of each was most of the memory of writing the graph files
+                h = hash(memo)
+                if h not in sighted:
+                    if len(sighted) >= _SIGHTED_MAX:
+                        sighted.clear()
+                    sighted.add(h)
+                    memo = None
             d = _memoized(cleaned, memo, lambda: self._clean_edge(raw, kc))
             key = edge_key(su, sv, kind)
             seen[key] = n = seen.get(key, 0) + 1

@@ -91,7 +91,8 @@ def write_reports(out, G, provenance: dict, *, manifest: dict | None = None, pro
     drawing = pictures.document_pictures(G, provenance, todo, context=pictures.DocContext(G, provenance),
                                          workers=workers) if todo else None
     try:
-        put("provenance.json", files.provenance_bytes(provenance))
+        files.write_provenance(out / "provenance.json", provenance)
+        written.append("provenance.json")
         written.extend(files.write_graph_files(out, G, version=__version__))
         main = {}
         for name, make in _bar([("provenance_map.png", lambda: pictures.provenance_map(G, provenance)),

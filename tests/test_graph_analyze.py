@@ -6,6 +6,7 @@ import os
 import pytest
 
 from graph.analyze import analyze, analyze_records
+from graph.records import load_documents
 from reports.files import export_graph, graphml_bytes, provenance_bytes
 from graph.text import boilerplate_lines
 
@@ -89,10 +90,12 @@ def test_a_failed_worker_loses_nothing(corpus_records, one_process, monkeypatch,
 def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, one_process, workers,
                                                                     monkeypatch):
     """``analyze(out)`` owns the records it reads: it empties the link list before building
-    the graph (the records are most of the memory), with the same result."""
+    the graph (the records are most of the memory), with the same result; in one process it
+    also drops the documents' texts once the steps that read them have run (forked, the
+    children read them: this process leaves them as they are)."""
     import graph.analyze as analyze_mod
 
-    read, at_graph = [], []
+    read, at_graph, texts = [], [], []
     real_load, real_graph = analyze_mod.load_links, analyze_mod.graph_of
 
     def load(out, manifest=None):
@@ -102,12 +105,16 @@ def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, o
 
     def graph_of(documents, edges):
         at_graph.append(len(read[0]))
+        texts.append(sum("text" in d for d in documents))
         return real_graph(documents, edges)
 
     monkeypatch.setattr(analyze_mod, "load_links", load)
     monkeypatch.setattr(analyze_mod, "graph_of", graph_of)
     assert _bytes(analyze(corpus_out, workers=workers)) == one_process
     assert at_graph == [0] and read[0] == []     # the link list was emptied before the graph
+    documents = load_documents(corpus_out)[0]
+    assert sum("text" in d for d in documents) > 0
+    assert texts == [0 if workers == 1 else len(documents)]
 
 
 @pytest.mark.parametrize("how", ["exit", "raise"])

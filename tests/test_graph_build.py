@@ -197,3 +197,17 @@ def test_on_host_and_part_of_edges_share_one_key_dict_per_kind():
     H.add_edge(u2, host, key="x")
     H.remove_edge(u2, host, key="on_host")
     assert sorted(H[u2][host]) == ["x"] and sorted(G[u2][host]) == ["on_host"]
+
+
+def test_mirror_verdicts_sharing_their_only_evidence_item_share_its_json():
+    rule = {"signal": "url_rule", "detail": "https://m.org/{id} -> https://o.com/{id} (support 2)", "weight": 0.667}
+    other = {"signal": "original_link", "detail": "原文 -> https://o.com/3"}
+    mirrors = [{"mirror": f"https://m.org/{i}", "original": f"https://o.com/{i}", "confidence": 0.667,
+                "evidence": [rule]} for i in (1, 2)]
+    mirrors.append({"mirror": "https://m.org/3", "original": "https://o.com/3", "confidence": 0.9,
+                    "evidence": [dict(rule), other]})
+    G = nx.MultiDiGraph()
+    build.add_mirrors(G, mirrors)
+    signals = [G.edges[m["mirror"], m["original"], "mirror_of"]["signals"] for m in mirrors]
+    assert [json.loads(s) for s in signals] == [m["evidence"] for m in mirrors]
+    assert signals[0] is signals[1]

@@ -63,6 +63,23 @@ SEED_M = "https://github.com/1992513/djy/blob/master/gb/25/9/4/n14587530.md"
 SEED_O = "https://www.epochtimes.com/gb/25/9/4/n14587530.htm"
 
 
+def test_a_rules_verdicts_share_one_evidence_item():
+    """Rule evidence is one read-only item per rule and support, not a copy per verdict (at
+    100k pages most verdicts are a rule's predictions)."""
+    rules = learn_rules([(SEED_M, SEED_O)])
+    urls = [f"https://github.com/1992513/djy/blob/master/gb/25/2/25/n{i}.md" for i in range(5)]
+    got = apply_rules(rules, urls)
+    assert [p["evidence"] for p in got] == [[{
+        "signal": "url_rule", "weight": 0.5, "detail": "https://github.com/1992513/djy/blob/master/{path}.md -> "
+                                                      "https://www.epochtimes.com/{path}.htm (support 1)"}]] * 5
+    assert len({id(p["evidence"][0]) for p in got}) == 1 and len({id(p["evidence"]) for p in got}) == 5
+    found = find_mirrors([{"url": SEED_M, "text": ""}], [{"source": SEED_M, "target": SEED_O, "href": SEED_O,
+                                                          "marker_kind": "original"}] +
+                         [{"source": SEED_M, "target": u, "href": u} for u in urls])
+    predicted = [m for m in found["mirrors"] if m["mirror"] in urls]
+    assert len(predicted) == 5 and len({id(m["evidence"][0]) for m in predicted}) == 1
+
+
 def test_seed_rule_learned_and_predicts():
     rules = learn_rules([(SEED_M, SEED_O)])
     assert [(r.mirror, r.original, r.support, r.predictive) for r in rules] == [

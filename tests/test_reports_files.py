@@ -141,6 +141,33 @@ def test_provenance_json_format(tmp_path):
     assert "翻墙软件与首页推广" in text
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
+@pytest.mark.parametrize("provenance", [
+    {},
+    {"mirrors": [], "entities": [{"entity": "例.com", "documents": 2}]},
+    {"stories": [{"id": "s1", "evidence": [{"detail": "法國總統 \U0001F600 \u2028 \x00 \"q\""}], "score": -0.0}]},
+    {"sources": [{"name": "Reuters", "when": object}]},     # default=str, as provenance_bytes
+])
+def test_write_provenance_streams_the_same_bytes(tmp_path, monkeypatch, chunk, provenance):
+    monkeypatch.setattr(files, "_CHUNK", chunk)
+    path = files.write_provenance(tmp_path / "provenance.json", provenance)
+    assert path.read_bytes() == files.provenance_bytes(provenance)
+    assert path.read_bytes() == (json.dumps(provenance, sort_keys=True, ensure_ascii=False, indent=2,
+                                            default=str) + "\n").encode("utf-8")
+
+
+def test_write_provenance_whole_or_not_at_all(tmp_path, monkeypatch):
+    target = files.write_atomic(tmp_path / "provenance.json", "old")
+    monkeypatch.setattr(files, "_CHUNK", 1)
+
+    class Bad:      # fails half-way through the encoding, after pieces were written
+        def __str__(self):
+            raise ValueError("bad value")
+    with pytest.raises(ValueError):
+        files.write_provenance(target, {"a": list(range(100)), "b": Bad()})
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["provenance.json"]
+
+
 def test_gexf_and_csv(tmp_path):
     write_reports(tmp_path, make_graph(), make_provenance(), manifest=make_manifest())
     K = nx.read_gexf(tmp_path / "graph.gexf")

@@ -173,7 +173,17 @@ def _node_key():
     return G
 
 
-GRAPHS = {"sample": _sample, "mixed_types": _mixed_types, "odd_ids": _odd_ids, "empty": _empty,
+def _repeated():
+    """Edges whose attributes recur (remembered from their second sighting on) beside edges
+    whose attributes occur once."""
+    G = nx.MultiDiGraph()
+    for i in range(6):
+        G.add_edge(f"d{i}", "t", kind="links_to", link_class="promo", count=1)
+        G.add_edge(f"d{i}", f"u{i}", kind="links_to", link_class="content", count=i)
+    return G
+
+
+GRAPHS = {"repeated": _repeated, "sample": _sample, "mixed_types": _mixed_types, "odd_ids": _odd_ids, "empty": _empty,
           "nodes_only": _nodes_only, "gexf_special": _gexf_special, "node_key": _node_key}
 
 
@@ -185,6 +195,21 @@ def test_streamed_files_equal_in_memory_oracle(tmp_path, name):
     for fname, data in expected.items():
         assert (tmp_path / fname).read_bytes() == data, fname
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)   # no temporary file left
+
+
+def test_memo_keys_handed_on_from_their_second_sighting():
+    X = graphio.GraphExport(_repeated(), version="9")
+    got = [(u, v, memo is not None) for u, v, _, _, memo in X._shared_edges()]
+    assert got == [(f"d{i}", t, t == "t" and i > 0) for i in range(6) for t in ("t", f"u{i}")]
+
+
+@pytest.mark.parametrize("sighted_max", [1, 2, 3])
+def test_streamed_files_equal_oracle_whatever_is_remembered(tmp_path, monkeypatch, sighted_max):
+    monkeypatch.setattr(graphio, "_SIGHTED_MAX", sighted_max)
+    G = _repeated()
+    expected = _oracle_files(G)
+    files.write_graph_files(tmp_path, G, version="9")
+    assert {name: (tmp_path / name).read_bytes() for name in expected} == expected
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))
