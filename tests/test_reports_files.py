@@ -238,3 +238,24 @@ def test_capped_tables_name_their_key_in_provenance_json(tmp_path, monkeypatch):
     expected = {key: len(prov.get(key) or []) > 1 for key in named}
     expected["mirrors"] = len(prov["mirrors"]) > 1     # read mirrors and rule-predicted ones share the key
     assert named == expected and any(named.values())
+
+
+@pytest.mark.parametrize("limit", [1, 2, 1000])
+def test_rows_left_out_of_the_report_are_never_made(tmp_path, monkeypatch, limit):
+    """Each table renders the evidence of the rows it shows and of no other (at 100k pages,
+    making every row to show a thousand cost 300 MB)."""
+    from reports import html as report_html
+    monkeypatch.setattr(report_html, "MAX_ROWS", limit)
+    made = []
+    real = report_html._evidence
+    monkeypatch.setattr(report_html, "_evidence", lambda ev: made.append(id(ev)) or real(ev))
+    prov, G = make_provenance(), make_graph()
+    write_reports(tmp_path, G, prov, manifest=make_manifest(), max_pictures=0)
+    read = {n for n, d in G.nodes(data=True) if d.get("kind") == "document"}
+    in_read = [m for m in prov["mirrors"] if m["mirror"] in read]
+    tables = {"mirrors": min(limit, len(in_read)) + min(limit, len(prov["mirrors"]) - len(in_read))}
+    tables.update({k: min(limit, len(prov[k])) for k in ("sources", "promotional_clusters", "stories", "entities")})
+    got = {k: sum(made.count(id(x["evidence"])) for x in prov[k]) for k in tables}
+    assert got == tables and sum(tables.values()) > len(tables)
+    if limit == 1:
+        assert sum(len(prov[k]) for k in tables) > sum(tables.values())    # rows were left out
