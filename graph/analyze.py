@@ -142,6 +142,14 @@ def _drop_texts(documents: list[dict]) -> None:
     _give_back()
 
 
+def _keep_urls(documents: list[dict]) -> None:
+    """Reduce each document to its URL once the graph holds what it shows of them: the steps
+    after the graph (sources, roles) read only the URLs, and in one process nothing needs the
+    records again."""
+    documents[:] = [{"url": doc["url"]} for doc in documents]
+    _give_back()
+
+
 def _step(name: str, fn, fallback, *args):
     try:
         return fn(*args)
@@ -169,6 +177,7 @@ class _Forked:
         self.value, self.done = None, False
         if not fork:    # in this process, now (steps keep their order)
             self.value, self.done = fn(*args), True
+            self.args = ()      # done: it holds nothing of the caller's
         elif "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             recv, send = ctx.Pipe(duplex=False)
@@ -356,16 +365,19 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         # clusters read the link classes' verdicts: in a forked process beside the graph
         grouped = _Forked("promotional clusters", _clusters, documents, links, classes, fork=fork,
                           again=None if reload is None else lambda: (*reload()[:2], classes))
-        if fork:
-            promo.release()     # the child has them; this process is done with them
+        promo.release()     # the clusters have them (computed, or forked): this process is done with them
         edges = link_edges(documents, links, classes)
         counts = class_counts(links, classes)
+        if not fork:
+            classes = None      # (read again only by a forked step's fallback)
         if reload is not None:
             links.clear()       # the records are ours: freed before the graph takes their place
             _give_back()
         lap("link edges")
         G = graph_of(documents, edges)
         del edges
+        if reload is not None and not fork:
+            _keep_urls(documents)
         lap("graph")
         clusters = grouped.result()
         lap("waited for promotional clusters")

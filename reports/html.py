@@ -69,11 +69,28 @@ def _url(u) -> str:
     return f"<code>{_e(s)}</code>"
 
 
-def _evidence(ev) -> str:
+#: evidence items one cell of the report lists at most, and URLs beyond the first few (in a
+#: <details>): a source named by every document had 100,000 of each in one cell at 100k pages
+#: (72 of the page's 75 MB); provenance.json has them all
+MAX_CELL_ITEMS = 20
+MAX_CELL_URLS = 100
+
+
+def _evidence(ev, limit: int | None = None) -> str:
+    """Evidence items as a list, the first ``limit`` (default :data:`MAX_CELL_ITEMS`) of them
+    and a line saying how many more ``provenance.json`` has.
+
+    Examples
+    --------
+    >>> _evidence([{"signal": "s", "detail": str(i)} for i in range(3)], limit=2)
+    '<ul class="ev"><li><b>s</b> 0</li><li><b>s</b> 1</li><li class="muted">1 more in provenance.json</li></ul>'
+    """
     if not ev:
         return '<span class="muted">—</span>'
+    ev = ev if isinstance(ev, list) else [ev]
+    limit = MAX_CELL_ITEMS if limit is None else limit
     items = []
-    for x in ev if isinstance(ev, list) else [ev]:
+    for x in ev[:limit]:
         if isinstance(x, dict):
             head = x.get("signal") or x.get("kind") or ""
             rest = {k: v for k, v in sorted(x.items()) if k not in ("signal", "kind")}
@@ -85,14 +102,29 @@ def _evidence(ev) -> str:
             items.append(f"<li><b>{_e(head)}</b> {' · '.join(parts)}</li>" if head else f"<li>{' · '.join(parts)}</li>")
         else:
             items.append(f"<li>{_e(x)}</li>")
+    if len(ev) > limit:
+        items.append(f'<li class="muted">{len(ev) - limit:,} more in provenance.json</li>')
     return f'<ul class="ev">{"".join(items)}</ul>'
 
 
-def _urls(urls, limit=12) -> str:
+def _urls(urls, limit=12, more: int | None = None) -> str:
+    """The first ``limit`` URLs, then up to ``more`` (default :data:`MAX_CELL_URLS`) in a
+    <details>, then how many more ``provenance.json`` has.
+
+    Examples
+    --------
+    >>> _urls(["a", "b", "c", "d"], limit=1, more=2)  # doctest: +NORMALIZE_WHITESPACE
+    '<code>a</code><details><summary>3 more</summary><code>b</code><br><code>c</code><br><span
+    class="muted">1 more in provenance.json</span></details>'
+    """
     urls = list(urls or [])
+    more = MAX_CELL_URLS if more is None else more
     head = "<br>".join(_url(u) for u in urls[:limit])
     if len(urls) > limit:
-        head += f"<details><summary>{len(urls) - limit} more</summary>{'<br>'.join(_url(u) for u in urls[limit:])}</details>"
+        rest = [_url(u) for u in urls[limit:limit + more]]
+        if len(urls) > limit + more:
+            rest.append(f'<span class="muted">{len(urls) - limit - more:,} more in provenance.json</span>')
+        head += f"<details><summary>{len(urls) - limit:,} more</summary>{'<br>'.join(rest)}</details>"
     return head or '<span class="muted">—</span>'
 
 

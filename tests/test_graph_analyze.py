@@ -91,12 +91,17 @@ def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, o
                                                                     monkeypatch):
     """``analyze(out)`` owns the records it reads: it empties the link list before building
     the graph (the records are most of the memory), with the same result; in one process it
-    also drops the documents' texts once the steps that read them have run (forked, the
-    children read them: this process leaves them as they are)."""
+    also drops the documents' texts once the steps that read them have run, and keeps only
+    their URLs once the graph is built (forked, the children read them: this process leaves
+    them as they are)."""
     import graph.analyze as analyze_mod
 
-    read, at_graph, texts = [], [], []
-    real_load, real_graph = analyze_mod.load_links, analyze_mod.graph_of
+    read, at_graph, texts, at_roles = [], [], [], []
+    real_load, real_graph, real_roles = analyze_mod.load_links, analyze_mod.graph_of, analyze_mod.document_roles
+
+    def document_roles(documents, *args):
+        at_roles.append({k for d in documents for k in d})
+        return real_roles(documents, *args)
 
     def load(out, manifest=None):
         links = real_load(out, manifest)
@@ -110,11 +115,14 @@ def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, o
 
     monkeypatch.setattr(analyze_mod, "load_links", load)
     monkeypatch.setattr(analyze_mod, "graph_of", graph_of)
+    monkeypatch.setattr(analyze_mod, "document_roles", document_roles)
     assert _bytes(analyze(corpus_out, workers=workers)) == one_process
     assert at_graph == [0] and read[0] == []     # the link list was emptied before the graph
     documents = load_documents(corpus_out)[0]
     assert sum("text" in d for d in documents) > 0
     assert texts == [0 if workers == 1 else len(documents)]
+    # after the graph, one process keeps only the documents' URLs
+    assert at_roles == [{"url"} if workers == 1 else {k for d in documents for k in d}]
 
 
 @pytest.mark.parametrize("how", ["exit", "raise"])

@@ -259,3 +259,23 @@ def test_rows_left_out_of_the_report_are_never_made(tmp_path, monkeypatch, limit
     assert got == tables and sum(tables.values()) > len(tables)
     if limit == 1:
         assert sum(len(prov[k]) for k in tables) > sum(tables.values())    # rows were left out
+
+
+@pytest.mark.parametrize("n, shown_urls, shown_items, note_urls, note_items", [
+    (5, 5, 5, None, None),
+    (120, 112, 20, "8 more in provenance.json", "100 more in provenance.json"),
+    (5000, 112, 20, "4,888 more in provenance.json", "4,980 more in provenance.json"),
+])
+def test_a_cell_lists_at_most_its_share_of_urls_and_evidence(n, shown_urls, shown_items, note_urls, note_items):
+    """A source named by every document: its cell shows 12 URLs, 100 more folded, 20 evidence
+    items, and says how many more provenance.json has (at 100k pages one cell was 72 MB)."""
+    from reports import html as report_html
+    docs = [f"https://m.org/{i:05d}" for i in range(n)]
+    prov = {"sources": [{"name": "Reuters", "kind": "publisher", "entity": "reuters.com", "documents": docs,
+                         "evidence": [{"document": d, "signal": "text", "detail": "据路透社报道"} for d in docs]}]}
+    page = report_html.render_html(nx.MultiDiGraph(), prov, {}, {}, [])
+    cell = page.split('<h2 id="sources">', 1)[1].split("<h2", 1)[0]
+    assert cell.count('<a href="https://m.org/') == shown_urls + shown_items
+    assert cell.count("<li><b>text</b>") == shown_items
+    for note in (note_urls, note_items):
+        assert (note in cell) if note else ("more in provenance.json" not in cell)
