@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import math
+import pickle
 import re
 
 import networkx as nx
@@ -272,6 +273,14 @@ def test_failed_stream_leaves_old_files(tmp_path, monkeypatch):
 # ----------------------------------------------------------------------------- pictures in processes
 
 
+@pytest.fixture
+def forked_pictures(monkeypatch):
+    """Picture processes forked from this one, so that what a test patches here reaches them
+    (the real ones start from a fork server and are sent each picture's piece)."""
+    from multiprocessing import get_context
+    monkeypatch.setattr(pictures, "_picture_processes", lambda: get_context("fork"))
+
+
 @pytest.mark.parametrize("workers", [0, 2])
 def test_document_pictures_same_bytes_in_processes(workers):
     G, P = make_graph(), make_provenance()
@@ -282,7 +291,51 @@ def test_document_pictures_same_bytes_in_processes(workers):
     assert all(err is None for _, _, err in got)
 
 
-def test_document_picture_failure_reported_not_raised(monkeypatch):
+def _chain_graph():
+    """A mirror chain in the graph only (m -> o -> p), a copy of o known from the verdicts,
+    and a source whose kind only the provenance knows."""
+    G = nx.MultiDiGraph()
+    for u in ("https://m.org/a", "https://o.org/a"):
+        G.add_node(u, kind="document", title=u[8:13], published="2025-09-04")
+    G.add_edge("https://m.org/a", "https://o.org/a", key="mirror_of", kind="mirror_of", confidence=0.9,
+               signals='[{"signal": "url_rule"}]')
+    G.add_edge("https://o.org/a", "https://p.org/a", key="mirror_of", kind="mirror_of", confidence=0.7,
+               signals='[{"signal": "original_link"}]')
+    G.add_node("source:Reuters", kind="source", name="Reuters")
+    G.add_edge("https://o.org/a", "source:Reuters", key="cites", kind="cites", evidence="据路透社报道")
+    G.add_edge("https://o.org/a", "https://q.org/", key="links_to", kind="links_to", link_class="content", count=2)
+    P = {"sources": [{"name": "Reuters", "kind": "wire"}],
+         "mirrors": [{"mirror": "https://x.org/a", "original": "https://o.org/a", "confidence": 0.8, "evidence": []}]}
+    return G, P
+
+
+@pytest.mark.parametrize("url", ["https://m.org/a", "https://o.org/a"])
+def test_a_documents_piece_draws_chains_copies_and_source_kinds(url):
+    G, P = _chain_graph()
+    P = {**P, "mirrors": P["mirrors"] if url == "https://o.org/a" else []}   # o: copies, no chain
+    G2 = G.copy()
+    if url == "https://o.org/a":
+        G2.remove_edge("https://o.org/a", "https://p.org/a", "mirror_of")
+    H, small = pickle.loads(pickle.dumps(pictures.doc_piece(G2, pictures.DocContext(G2, P), url)))
+    assert pictures.document_picture(H, {}, url, context=small) == pictures.document_picture(G2, P, url)
+
+
+def test_picture_processes_do_not_share_the_graph():
+    assert pictures._picture_processes().get_start_method() in ("forkserver", "spawn")
+
+
+@pytest.mark.parametrize("url", sorted(set(pictures.seed_documents(make_graph())) | {"https://not.in/graph"}))
+def test_a_documents_piece_draws_its_picture(url):
+    """The piece a picture process is sent draws the same bytes as the whole graph, and holds
+    only the document's neighbourhood."""
+    G, P = make_graph(), make_provenance()
+    ctx = pictures.DocContext(G, P)
+    H, small = pickle.loads(pickle.dumps(pictures.doc_piece(G, ctx, url)))
+    assert pictures.document_picture(H, {}, url, context=small) == pictures.document_picture(G, P, url)
+    assert H.number_of_nodes() < G.number_of_nodes()
+
+
+def test_document_picture_failure_reported_not_raised(monkeypatch, forked_pictures):
     G, P = make_graph(), make_provenance()
     urls = pictures.seed_documents(G)
     real = pictures.document_picture
@@ -297,7 +350,7 @@ def test_document_picture_failure_reported_not_raised(monkeypatch):
     assert all(png is not None and err is None for _, png, err in got[1:])
 
 
-def test_write_reports_workers_same_outputs(tmp_path, monkeypatch, caplog):
+def test_write_reports_workers_same_outputs(tmp_path, monkeypatch, caplog, forked_pictures):
     a, b = tmp_path / "a", tmp_path / "b"
     names = write_reports(a, make_graph(), make_provenance(), manifest=make_manifest(), workers=1)
     assert write_reports(b, make_graph(), make_provenance(), manifest=make_manifest(), workers=2) == names
@@ -310,10 +363,9 @@ def test_write_reports_workers_same_outputs(tmp_path, monkeypatch, caplog):
     assert "could not draw the picture of" in caplog.text and "ZeroDivisionError" in caplog.text
 
 
-def test_document_pictures_start_before_they_are_read_and_stop_when_closed(tmp_path, monkeypatch):
+def test_document_pictures_start_before_they_are_read_and_stop_when_closed(tmp_path, monkeypatch, forked_pictures):
     """The processes draw while the caller does other work; closing the iterator early
-    stops them and restores the collector and the shared job."""
-    import gc
+    stops them and restores the shared job."""
     import os
     import time
     G, P = make_graph(), make_provenance()
@@ -325,7 +377,7 @@ def test_document_pictures_start_before_they_are_read_and_stop_when_closed(tmp_p
         return real(G_, P_, url, **kw)
     monkeypatch.setattr(pictures, "document_picture", marked)
     drawing = pictures.document_pictures(G, P, urls, workers=2)
-    assert pictures._JOB is not None and gc.get_freeze_count() > 0
+    assert pictures._JOB is not None
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob("drawn-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -333,16 +385,14 @@ def test_document_pictures_start_before_they_are_read_and_stop_when_closed(tmp_p
     assert drawers and f"drawn-{os.getpid()}" not in drawers     # drawn elsewhere, before any was read
     assert next(drawing) == (urls[0], real(G, P, urls[0]), None)
     drawing.close()
-    assert pictures._JOB is None and gc.get_freeze_count() == 0
+    assert pictures._JOB is None
 
 
 def test_write_reports_stops_the_picture_processes_when_a_file_fails(tmp_path, monkeypatch):
-    import gc
-
     def boom(*a, **k):
         raise OSError("disk full")
     monkeypatch.setattr(files, "write_graph_files", boom)
     with pytest.raises(OSError, match="disk full"):
         write_reports(tmp_path, make_graph(), make_provenance(), manifest=make_manifest(), workers=2)
-    assert pictures._JOB is None and gc.get_freeze_count() == 0
+    assert pictures._JOB is None
     assert not list(tmp_path.glob("doc_*.png"))
