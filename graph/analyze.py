@@ -143,9 +143,9 @@ def _drop_texts(documents: list[dict]) -> None:
 
 
 def _keep_urls(documents: list[dict]) -> None:
-    """Reduce each document to its URL once the graph holds what it shows of them: the steps
-    after the graph (sources, roles) read only the URLs, and in one process nothing needs the
-    records again."""
+    """Reduce each document to its URL once the graph holds what it shows of them and every
+    step that reads more has its result: the steps left (sources, roles) read only the URLs,
+    and a forked step that failed has run again by then (on records read anew)."""
     documents[:] = [{"url": doc["url"]} for doc in documents]
     _give_back()
 
@@ -376,8 +376,6 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         lap("link edges")
         G = graph_of(documents, edges)
         del edges
-        if reload is not None and not fork:
-            _keep_urls(documents)
         lap("graph")
         clusters = grouped.result()
         lap("waited for promotional clusters")
@@ -387,6 +385,8 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         lap("waited for mirrors")
         done("mirrors")
         stories, mentions = told.result()
+        if reload is not None:      # every step that reads more of them is done (or has its result)
+            _keep_urls(documents)
         lap("waited for stories")
         done("stories")
         sources = find_sources(documents, mirrors, found["publishers"], mentions=mentions)

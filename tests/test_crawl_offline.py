@@ -15,9 +15,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
 
 # Runs `scrapy crawl` under an audit hook that records, then refuses, every socket
 # connect / name lookup / datagram, and every bind except to loopback (urllib3 probes IPv6
-# support at import time by binding ::1) -- sys.addaudithook, PEP 578.
+# support at import time by binding ::1) -- sys.addaudithook, PEP 578. Unix domain sockets
+# (a file path, not an address: the fork server of the picture processes) are local IPC.
 AUDITED_SCRAPY = """
-import ipaddress, json, sys
+import ipaddress, json, socket, sys
 log = open(sys.argv[1], "a")
 WATCHED = {"socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname",
            "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.sendto", "socket.sendmsg"}
@@ -26,8 +27,10 @@ def loopback_bind(event, args):
         return event == "socket.bind" and ipaddress.ip_address(args[1][0]).is_loopback
     except (ValueError, TypeError, IndexError):
         return False
+def unix_socket(event, args):
+    return bool(args) and getattr(args[0], "family", None) == getattr(socket, "AF_UNIX", object())
 def hook(event, args):
-    if event in WATCHED and not loopback_bind(event, args):
+    if event in WATCHED and not loopback_bind(event, args) and not unix_socket(event, args):
         log.write(json.dumps([event, repr(args)]) + "\\n")
         log.flush()
         raise RuntimeError(f"offline crawl used the network: {event} {args!r}")

@@ -91,9 +91,9 @@ def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, o
                                                                     monkeypatch):
     """``analyze(out)`` owns the records it reads: it empties the link list before building
     the graph (the records are most of the memory), with the same result; in one process it
-    also drops the documents' texts once the steps that read them have run, and keeps only
-    their URLs once the graph is built (forked, the children read them: this process leaves
-    them as they are)."""
+    also drops the documents' texts once the steps that read them have run (forked, the
+    children read them: this process leaves them as they are until their results are in), and
+    in both it keeps only their URLs once the steps that read more are done."""
     import graph.analyze as analyze_mod
 
     read, at_graph, texts, at_roles = [], [], [], []
@@ -121,8 +121,8 @@ def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, o
     documents = load_documents(corpus_out)[0]
     assert sum("text" in d for d in documents) > 0
     assert texts == [0 if workers == 1 else len(documents)]
-    # after the graph, one process keeps only the documents' URLs
-    assert at_roles == [{"url"} if workers == 1 else {k for d in documents for k in d}]
+    # once every step that reads more has run, only the documents' URLs are kept
+    assert at_roles == [{"url"}]
 
 
 @pytest.mark.parametrize("how", ["exit", "raise"])
