@@ -292,8 +292,8 @@ def _start_document_steps(documents: list[dict], fork: bool) -> "_Forked":
 
 
 #: the default forks only when this many times the size of ``links.jsonl`` is free memory
-#: (``MemAvailable``): measured peaks (PSS) of the forked analysis are 2.2x the file at 100k
-#: pages and 2.7x at 10k (libraries included), against 1.4x and 2.5x in one process (session 16;
+#: (``MemAvailable``): measured peaks (PSS) of the forked analysis are 2.1x the file at 100k
+#: pages and 3.0x at 10k (libraries included), against 1.1x and 2.0x in one process (session 17;
 #: 3.9x and 3.6-5.1x forked before the link records were held as columns)
 FORK_MEMORY_FACTOR = 4
 

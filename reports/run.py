@@ -141,8 +141,9 @@ def postprocess(out_dir, progress=None, quiet=False, workers: int | None = None)
         No progress bars and no summary line.
     workers : int or None
         Processes for the analysis steps and the document pictures (None: one per core; 0 or
-        1: everything in this process, the least memory: 3.1 against 5.6 GB at 100k pages, for
-        1.1-1.9x the time; bench/results/README.md). The outputs are the same.
+        1: everything in this process, the least memory: 1.8 GB at 100k pages against 3.0 GB
+        (PSS) for the analysis and 2.0 GB for the reports forked, for 1.1-1.9x the time;
+        bench/results/README.md, session 17). The outputs are the same.
 
     Returns
     -------
