@@ -135,8 +135,8 @@ _TRIM = False   # glibc's malloc_trim once looked up (None: there is none)
 
 def _drop_texts(documents: list[dict]) -> None:
     """Remove the documents' texts once the steps that read them (stories, the sources named
-    in text, mirrors) are done: the graph and the later steps never read them, and at 100k
-    pages they are a third of the documents' memory."""
+    in text, mirrors) are done: the graph and the later steps never read them, and they are
+    nearly half of the documents' memory (14 of 32 MB at 10k pages, tracemalloc)."""
     for doc in documents:
         doc.pop("text", None)
     _give_back()
