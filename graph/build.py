@@ -355,43 +355,44 @@ def graph_of(documents: list[dict], edges: dict[str, dict[str, tuple]]) -> nx.Mu
         attrs["language"] = doc.get("language") or None
         G.add_node(doc["url"], kind="document")
         add_url(G, doc["url"], "document", **attrs)
+    made: dict[int, SharedKeys] = {}      # id of an edge value (alive in edges) -> its key dict
     for u in sorted(edges):     # (the URL nodes in the order of their first (document, target))
         targets = edges[u]
-        for v in sorted(targets):
+        order = sorted(targets)
+        for v in order:
             if v not in G:
                 add_url(G, v, flags=targets[v][4])
-    _add_links_to(G, edges)
+        _add_links_to(G, u, targets, order, made)
+    _clear_cache(G)
     return G
 
 
-def _add_links_to(G: nx.MultiDiGraph, edges: dict[str, dict[str, tuple]]) -> None:
-    """The ``links_to`` edge of each (document, target) of ``edges`` (both nodes in ``G``;
-    in sorted order), as ``G.add_edge(u, v, key="links_to", kind="links_to", ...)`` adds it.
+def _add_links_to(G: nx.MultiDiGraph, u: str, targets: dict[str, tuple], order: list[str],
+                  made: dict[int, "SharedKeys"]) -> None:
+    """The ``links_to`` edge from document ``u`` to each of ``order`` (its ``targets``, sorted;
+    all in ``G``), as ``G.add_edge(u, v, key="links_to", kind="links_to", ...)`` adds it.
 
     Written into the adjacency (``G._succ`` / ``G._pred``: one key dict shared by both, as
-    ``add_edge`` stores it) with networkx's cache cleared once at the end: ``add_edge`` checks
-    and clears per call, a third of the graph step's time at millions of edges. Equal edge
-    values (one tuple in ``edges``) give one :class:`SharedAttrs` and, on pairs that hold no
-    other edge, one :class:`SharedKeys`."""
+    ``add_edge`` stores it); the caller clears networkx's cache once at the end: ``add_edge``
+    checks and clears per call, a third of the graph step's time at millions of edges. Equal
+    edge values (one tuple in ``edges``) give one :class:`SharedAttrs` and, on pairs that hold
+    no other edge, one :class:`SharedKeys` (``made``: id of a value -> its key dict, for the
+    whole graph)."""
     succ, pred = G._succ, G._pred
-    made: dict[int, SharedKeys] = {}      # id of an edge value (alive in edges) -> its key dict
-    for u in sorted(edges):
-        targets = edges[u]
-        for v in sorted(targets):
-            value = targets[v]
-            keys = made.get(id(value))
-            if keys is None:
-                link_class, count, classes, anchors, _ = value
-                attrs = {"kind": "links_to", "link_class": link_class, "count": count, "classes": classes}
-                if anchors is not None:
-                    attrs["anchor_texts"] = anchors
-                keys = made[id(value)] = SharedKeys(links_to=SharedAttrs(attrs))
-            keydict = succ[u].get(v)
-            if keydict is None:         # (u -> v holds no edge yet: the common case)
-                succ[u][v] = pred[v][u] = keys
-            else:                       # the pairs are distinct: links_to is not in it
-                succ[u][v] = pred[v][u] = {**keydict, "links_to": keys["links_to"]}
-    _clear_cache(G)
+    for v in order:
+        value = targets[v]
+        keys = made.get(id(value))
+        if keys is None:
+            link_class, count, classes, anchors, _ = value
+            attrs = {"kind": "links_to", "link_class": link_class, "count": count, "classes": classes}
+            if anchors is not None:
+                attrs["anchor_texts"] = anchors
+            keys = made[id(value)] = SharedKeys(links_to=SharedAttrs(attrs))
+        keydict = succ[u].get(v)
+        if keydict is None:         # (u -> v holds no edge yet: the common case)
+            succ[u][v] = pred[v][u] = keys
+        else:                       # the pairs are distinct: links_to is not in it
+            succ[u][v] = pred[v][u] = {**keydict, "links_to": keys["links_to"]}
 
 
 def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:

@@ -11,10 +11,10 @@ from graph.build import graph_of, link_edges
 _A, _B, _C = "https://a.org/1", "https://a.org/2", "https://b.org/x"
 
 
-def _plain(G, edges):
+def _plain(G, u, targets, order, made):
     """The oracle: one ``G.add_edge`` per pair, as graph_of once did it."""
-    for u, v in sorted((u, v) for u in edges for v in edges[u]):
-        link_class, count, classes, anchors, _ = edges[u][v]
+    for v in order:
+        link_class, count, classes, anchors, _ = targets[v]
         attrs = {"link_class": link_class, "count": count, "classes": classes}
         if anchors is not None:
             attrs["anchor_texts"] = anchors
