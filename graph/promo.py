@@ -806,12 +806,13 @@ def promotional_clusters(documents: list[dict], links: list[dict], classes: list
     per: dict[int, dict] = defaultdict(lambda: {"links": set(), "pages": set(), "ent": Counter(),
                                                 "anchors": Counter(), "signals": Counter(), "blocks": set()})
     for i in promo:
-        k = member[target_entity(i)]
+        ent = target_entity(i)
+        k = member[ent]
         c = per[k]
         c["links"].add(target(i) or href(i) or "")
         src = source(i) or ""
         c["pages"].add(src)
-        c["ent"][target_entity(i)] += 1
+        c["ent"][ent] += 1
         c["blocks"].add((src, verdicts[i][1]))
         a = (anchor_text(i) or title(i) or alt(i) or "").strip()
         if a:
