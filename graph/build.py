@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections import Counter
 
 import networkx as nx
@@ -20,7 +21,7 @@ from crawler.errors import GraphError
 from graph.entities import entity_of, host_of
 from graph.records import reader
 
-__all__ = ["SharedAttrs", "SharedKeys", "build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
+__all__ = ["SharedAttrs", "SharedKeys", "SharedNodeAttrs", "SharedSucc", "build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
 
 #: tie-break when one link target is reached by links of several classes
 CLASS_PRIORITY = ("original", "self", "share", "promotional", "media", "navigation", "content")
@@ -63,7 +64,8 @@ class _Shared(dict):
 class SharedAttrs(_Shared):
     """The one attribute dict of all ``links_to`` edges whose attributes are equal (a quarter
     of the graph's memory at 10k pages, where 334,508 edges hold 78,423 distinct dicts), and
-    of all ``on_host`` and ``part_of`` edges (``{"kind": KIND}``). It
+    of all ``on_host`` and ``part_of`` edges (``{"kind": KIND}``), and of the ``mirror_of``
+    edges of a rule's verdicts (:func:`add_mirrors`). It
     reads as a plain ``dict``; a change, which would reach every edge sharing it, raises
     :class:`~crawler.errors.GraphError`: ``G = G.copy()`` gives every edge a plain dict of
     its own.
@@ -120,9 +122,77 @@ class SharedKeys(_Shared):
                 "(to save memory): G = G.copy() gives each pair its own dict to change")
 
 
+class SharedNodeAttrs(_Shared):
+    """The one attribute dict of all ``url`` nodes whose attributes are equal (``kind``,
+    ``host``, ``entity``, ``flags``: 12 distinct dicts among 29,776 URL nodes at 10k pages).
+    It reads as a plain ``dict``; a change raises :class:`~crawler.errors.GraphError`:
+    ``G = G.copy()`` gives every node a plain dict of its own (:func:`add_url` does so for
+    the node it adds to).
+
+    Examples
+    --------
+    >>> G = graph_of([], {})
+    >>> add_url(G, "https://b.org/1"); add_url(G, "https://b.org/2")
+    >>> G.nodes["https://b.org/1"] is G.nodes["https://b.org/2"]
+    True
+    >>> G.nodes["https://b.org/1"]["x"] = 1
+    Traceback (most recent call last):
+    ...
+    crawler.errors.GraphError: this URL node shares its attribute dict with every URL node of equal attributes (to save memory): G = G.copy() gives each node its own dict to change
+    """
+
+    __slots__ = ()
+    _refusal = ("this URL node shares its attribute dict with every URL node of equal attributes "
+                "(to save memory): G = G.copy() gives each node its own dict to change")
+
+
+class SharedSucc(_Shared):
+    """The one dict of out-edges (``G._succ[url]``) of all ``url`` nodes that have only their
+    ``on_host`` edge, or it and the ``part_of`` edge to their entity (22,055 of 29,776 URL
+    nodes at 10k pages, whose 184-byte dicts held 7,650 distinct contents). The graph's own
+    adders (:func:`add_mirrors`, :func:`add_clusters` ...) give a node a dict of its own before
+    they add an edge from it; ``G.add_edge`` from such a node raises
+    :class:`~crawler.errors.GraphError`, and ``G = G.copy()`` gives every node a plain dict.
+
+    Examples
+    --------
+    >>> G = graph_of([], {})
+    >>> add_url(G, "https://b.org/1"); add_url(G, "https://b.org/2")
+    >>> G._succ["https://b.org/1"] is G._succ["https://b.org/2"], list(G["https://b.org/1"])
+    (True, ['host:b.org'])
+    >>> add_clusters(G, [{"id": "c", "links": ["https://b.org/1"]}])
+    >>> sorted(G["https://b.org/1"]), sorted(G["https://b.org/2"])
+    (['cluster:c', 'host:b.org'], ['host:b.org'])
+    """
+
+    __slots__ = ()
+    _refusal = ("this URL node shares its dict of out-edges with every URL node linked alike to "
+                "its host (to save memory): G = G.copy() gives each node its own dict to change")
+
+
+#: graph -> what its URL nodes share: ``"str"`` host and entity names, ``"node"`` attribute
+#: dicts, ``"succ"`` out-edge dicts (weak: gone with the graph)
+_MEMO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _memo(G) -> dict:
+    memo = _MEMO.get(G)
+    if memo is None:
+        memo = _MEMO[G] = {"str": {}, "node": {}, "succ": {}}
+    return memo
+
+
+def _own_succ(G, u: str) -> dict:
+    """``G._succ[u]``, made a plain dict of ``u``'s own if it was a :class:`SharedSucc`."""
+    succ = G._succ[u]
+    if type(succ) is SharedSucc:
+        succ = G._succ[u] = dict(succ)
+    return succ
+
+
 def _edge(G, u: str, v: str, kind: str, **attrs) -> None:
     """``G.add_edge(u, v, key=kind, kind=kind, **attrs)``, on a key dict of the pair's own."""
-    keydict = G._succ.get(u, {}).get(v)
+    keydict = (_own_succ(G, u) if u in G._succ else {}).get(v)
     if type(keydict) is SharedKeys:
         G._succ[u][v] = G._pred[v][u] = dict(keydict)
     G.add_edge(u, v, key=kind, kind=kind, **attrs)
@@ -140,11 +210,16 @@ def _bare_edge(G, u: str, v: str, kind: str) -> None:
         if kind not in succ[v]:
             _edge(G, u, v, kind)
         return
+    keys = _bare(kind)
+    _own_succ(G, u)[v] = G._pred[v][u] = keys
+    _clear_cache(G)
+
+
+def _bare(kind: str) -> "SharedKeys":
     keys = _BARE.get(kind)
     if keys is None:
         keys = _BARE[kind] = SharedKeys({kind: SharedAttrs(kind=kind)})
-    succ[v] = G._pred[v][u] = keys
-    _clear_cache(G)
+    return keys
 
 
 def _clear_cache(G) -> None:
@@ -184,10 +259,24 @@ def add_url(G: nx.MultiDiGraph, url: str, kind: str = "url", **attrs) -> None:
      ('https://github.com/a/r/blob/master/x.md', 'entity:github.com/a', 'part_of'),
      ('https://github.com/a/r/blob/master/x.md', 'host:github.com', 'on_host')]
     """
+    memo = _memo(G)
+    same = memo["str"].setdefault     # one string object per host, entity, language ... value
     host, ent = host_of(url), entity_of(url)
-    if url in G and G.nodes[url].get("kind") == "document":
+    host, ent = host and same(host, host), ent and same(ent, ent)
+    new = url not in G._node
+    if not new and G._node[url].get("kind") == "document":
         kind = "document"
-    G.add_node(url, **_scalars({"kind": kind, "host": host, "entity": ent, **attrs}))
+    values = _scalars({"kind": kind, "host": host, "entity": ent, **attrs})
+    for key in _REPEATED:
+        value = values.get(key)
+        if type(value) is str:
+            values[key] = same(value, value)
+    if new and kind == "url":
+        _add_url_node(G, url, values, host, ent, memo)
+        return
+    if type(G._node.get(url)) is SharedNodeAttrs:
+        G._node[url] = dict(G._node[url])
+    G.add_node(url, **values)
     if host:
         G.add_node(f"host:{host}", kind="host", name=host)
         _bare_edge(G, url, f"host:{host}", "on_host")
@@ -197,6 +286,45 @@ def add_url(G: nx.MultiDiGraph, url: str, kind: str = "url", **attrs) -> None:
             _bare_edge(G, f"host:{host}", f"entity:{ent}", "part_of")
             if "/" in ent:
                 _bare_edge(G, url, f"entity:{ent}", "part_of")
+
+
+#: node attributes whose values repeat across nodes (one string object per value)
+_REPEATED = ("content_type", "url_source", "language", "published", "flags")
+
+
+def _add_url_node(G, url: str, values: dict, host: str | None, ent: str | None, memo: dict) -> None:
+    """A new ``url`` node (see :func:`add_url`): its attribute dict and its dict of out-edges
+    (``on_host``, ``part_of``) are those every URL node of equal ones shares
+    (:class:`SharedNodeAttrs`, :class:`SharedSucc`)."""
+    key = tuple(values.items())
+    attrs = memo["node"].get(key)
+    if attrs is None:
+        attrs = memo["node"][key] = SharedNodeAttrs(values)
+    G._node[url] = attrs
+    G._succ[url] = {}       # (its place in the adjacency, as add_node gives it)
+    G._pred[url] = {}
+    hnode = f"host:{host}" if host else None
+    enode = f"entity:{ent}" if ent else None
+    if hnode is not None and hnode not in G._node:
+        G.add_node(hnode, kind="host", name=host)
+    if enode is not None and enode not in G._node:
+        G.add_node(enode, kind="entity", name=ent)
+    if hnode is None:
+        _clear_cache(G)
+        return
+    if enode is not None:
+        _bare_edge(G, hnode, enode, "part_of")
+    direct = enode if enode is not None and "/" in ent else None     # shared platforms: url -> entity too
+    succ = memo["succ"].get((hnode, direct))
+    if succ is None:
+        out = {hnode: _bare("on_host")}
+        if direct is not None:
+            out[direct] = _bare("part_of")
+        succ = memo["succ"][(hnode, direct)] = SharedSucc(out)
+    G._succ[url] = succ
+    for v, keys in succ.items():
+        G._pred[v][url] = keys
+    _clear_cache(G)
 
 
 def _shown(anchor_text: str | None, alt: str | None, title: str | None) -> str:
@@ -397,7 +525,10 @@ def _add_links_to(G: nx.MultiDiGraph, u: str, targets: dict[str, tuple], order: 
 
 def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
     """``mirror_of`` edges (mirror -> original) with ``confidence`` and ``signals`` (JSON
-    list of the evidence items).
+    list of the evidence items). The verdicts whose only evidence item is one object (a
+    learned rule's, see ``graph.mirrors``) and of equal confidence share one read-only
+    attribute dict and, on pairs holding no other edge, one key dict (:class:`SharedAttrs`,
+    :class:`SharedKeys`).
 
     Examples
     --------
@@ -407,19 +538,35 @@ def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
     >>> G.edges["https://m.org/a", "https://o.com/a", "mirror_of"]["confidence"]
     0.9
     """
-    alone: dict[int, str] = {}  # id of a verdict's only evidence item -> its JSON: a rule's verdicts share it
+    # (id of a verdict's only evidence item, confidence) -> key dict: a rule's verdicts share it
+    alone: dict[tuple[int, float], SharedKeys] = {}
     for m in sorted(mirrors, key=lambda m: (m["mirror"], m["original"])):
         for url in (m["mirror"], m["original"]):
             if url not in G:
                 add_url(G, url)
         evidence = m.get("evidence", [])
-        if len(evidence) == 1:
-            signals = alone.get(id(evidence[0]))
-            if signals is None:
-                signals = alone[id(evidence[0])] = _js(evidence)
-        else:
-            signals = _js(evidence)
-        _edge(G, m["mirror"], m["original"], "mirror_of", confidence=float(m["confidence"]), signals=signals)
+        if len(evidence) != 1:
+            _edge(G, m["mirror"], m["original"], "mirror_of", confidence=float(m["confidence"]),
+                  signals=_js(evidence))
+            continue
+        key = (id(evidence[0]), float(m["confidence"]))
+        keys = alone.get(key)
+        if keys is None:
+            attrs = SharedAttrs(kind="mirror_of", confidence=key[1], signals=_js(evidence))
+            keys = alone[key] = SharedKeys(mirror_of=attrs)
+        _shared_edge(G, m["mirror"], m["original"], keys)
+    _clear_cache(G)
+
+
+def _shared_edge(G, u: str, v: str, keys: "SharedKeys") -> None:
+    """The edge of ``keys`` (one kind) from ``u`` to ``v``: the pair holds ``keys`` itself if
+    it held no edge, else a key dict of its own with it added."""
+    succ = _own_succ(G, u)
+    keydict = succ.get(v)
+    if keydict is None:
+        succ[v] = G._pred[v][u] = keys
+    else:
+        succ[v] = G._pred[v][u] = {**keydict, **keys}
 
 
 def add_sources(G: nx.MultiDiGraph, sources: list[dict]) -> None:

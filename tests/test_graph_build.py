@@ -211,3 +211,104 @@ def test_mirror_verdicts_sharing_their_only_evidence_item_share_its_json():
     signals = [G.edges[m["mirror"], m["original"], "mirror_of"]["signals"] for m in mirrors]
     assert [json.loads(s) for s in signals] == [m["evidence"] for m in mirrors]
     assert signals[0] is signals[1]
+
+
+@pytest.fixture
+def url_graph():
+    """Two documents linking to URLs of one host (b.org) and of a shared platform (github.com/a)."""
+    docs = [{"url": _A}, {"url": _B}]
+    targets = ["https://b.org/1", "https://b.org/2", "https://github.com/a/1", "https://github.com/a/2"]
+    links = [{"source": d, "target": t} for d in (_A, _B) for t in targets]
+    return graph_of(docs, link_edges(docs, links, ["content"] * len(links)))
+
+
+def test_url_nodes_alike_share_their_attribute_and_out_edge_dicts(url_graph):
+    G = url_graph
+    b1, b2, g1, g2 = "https://b.org/1", "https://b.org/2", "https://github.com/a/1", "https://github.com/a/2"
+    assert G.nodes[b1] is G.nodes[b2] and type(G.nodes[b1]) is build.SharedNodeAttrs
+    assert G.nodes[g1] is G.nodes[g2] is not G.nodes[b1]
+    assert G.nodes[b1] == {"kind": "url", "host": "b.org", "entity": "b.org"}
+    assert G._succ[b1] is G._succ[b2] and type(G._succ[b1]) is build.SharedSucc
+    assert G._succ[g1] is G._succ[g2] is not G._succ[b1]
+    assert {n: sorted(G[n]) for n in (b1, g1)} == {b1: ["host:b.org"], g1: ["entity:github.com/a", "host:github.com"]}
+    assert sorted(G.predecessors("host:github.com")) == [g1, g2]
+    assert sorted(G.predecessors("entity:github.com/a")) == ["host:github.com", g1, g2]
+    # documents keep dicts of their own
+    assert type(G.nodes[_A]) is dict and type(G._succ[_A]) is dict
+
+
+@pytest.mark.parametrize("edit", [
+    lambda G: G.nodes["https://b.org/1"].update(x=1),
+    lambda G: G.nodes["https://b.org/1"].__setitem__("x", 1),
+    lambda G: G.add_node("https://b.org/1", x=1),
+    lambda G: G.add_edge("https://b.org/1", "https://c.org/"),
+    lambda G: G.remove_node("host:b.org"),
+])
+def test_a_change_to_a_shared_url_dict_is_refused_and_a_copy_allows_it(url_graph, edit):
+    from crawler.errors import GraphError
+
+    with pytest.raises(GraphError, match=r"G = G\.copy\(\)"):
+        edit(url_graph)
+    assert url_graph.nodes["https://b.org/2"] == {"kind": "url", "host": "b.org", "entity": "b.org"}
+    assert list(url_graph["https://b.org/2"]) == ["host:b.org"]
+    H = url_graph.copy()
+    edit(H)
+    assert type(H.nodes["https://b.org/2"]) is dict and "x" not in H.nodes["https://b.org/2"]
+
+
+@pytest.mark.parametrize("add, edge", [
+    (lambda G: build.add_mirrors(G, [{"mirror": "https://b.org/1", "original": "https://b.org/2", "confidence": 1.0}]),
+     ("https://b.org/1", "https://b.org/2", "mirror_of")),
+    (lambda G: build.add_clusters(G, [{"id": "c", "links": ["https://b.org/1"]}]),
+     ("https://b.org/1", "cluster:c", "member_of")),
+    (lambda G: build.add_url(G, "https://b.org/1", flags=["idn"]), None),
+])
+def test_the_graph_adders_give_a_shared_url_node_dicts_of_its_own(url_graph, add, edge):
+    G = url_graph
+    before = {(u, v, k) for u, v, k in G.edges(keys=True)}
+    add(G)
+    after = {(u, v, k) for u, v, k in G.edges(keys=True)}
+    assert after - before == ({edge} if edge else set()) and before <= after
+    assert list(G["https://b.org/2"]) == ["host:b.org"] and type(G._succ["https://b.org/2"]) is build.SharedSucc
+    assert G.nodes["https://b.org/2"] == {"kind": "url", "host": "b.org", "entity": "b.org"}
+    if edge is None:
+        assert G.nodes["https://b.org/1"]["flags"] == '["idn"]' and type(G.nodes["https://b.org/1"]) is dict
+
+
+def test_shared_url_dicts_pickle_as_they_are(url_graph):
+    import pickle
+
+    G = pickle.loads(pickle.dumps(url_graph, protocol=pickle.HIGHEST_PROTOCOL))
+    assert G.nodes["https://b.org/1"] is G.nodes["https://b.org/2"] and type(G.nodes["https://b.org/1"]) is build.SharedNodeAttrs
+    assert G._succ["https://b.org/1"] is G._succ["https://b.org/2"] and type(G._succ["https://b.org/1"]) is build.SharedSucc
+    assert sorted(G.edges(keys=True)) == sorted(url_graph.edges(keys=True))
+
+
+def test_url_node_order_is_the_order_of_insertion():
+    """The adjacency lists nodes in the order of the node dict, as add_node gives it."""
+    G = graph_of([{"url": _A}], {_A: {"https://c.org/1": ("content", 1, '{"content": 1}', None, None)}})
+    assert list(G._succ) == list(G._node) == list(G._pred)
+    assert list(G._node) == [_A, "host:a.org", "entity:a.org", "https://c.org/1", "host:c.org", "entity:c.org"]
+
+
+def test_mirror_verdicts_of_one_rule_share_their_edge_dicts(url_graph):
+    from crawler.errors import GraphError
+
+    G = url_graph
+    rule = {"signal": "url_rule", "detail": "https://b.org/{id} -> https://o.org/{id} (support 2)", "weight": 1.0}
+    mirrors = [{"mirror": f"https://b.org/{i}", "original": f"https://o.org/{i}", "confidence": 0.9, "evidence": [rule]}
+               for i in (1, 2)]
+    mirrors.append({"mirror": _A, "original": "https://o.org/3", "confidence": 0.9,
+                    "evidence": [{"signal": "url_rule", "detail": "https://b.org/{id} -> https://o.org/{id} (support 2)",
+                                  "weight": 1.0}]})        # equal, but another object: its own dict
+    build.add_mirrors(G, mirrors)
+    e1, e2, e3 = (G.edges[m["mirror"], m["original"], "mirror_of"] for m in mirrors)
+    assert e1 is e2 and e1 == e3 and e1 is not e3
+    assert e1 == {"kind": "mirror_of", "confidence": 0.9, "signals": build._js([rule])}
+    assert G._succ["https://b.org/1"]["https://o.org/1"] is G._succ["https://b.org/2"]["https://o.org/2"]
+    with pytest.raises(GraphError, match=r"G = G\.copy\(\)"):
+        e1["confidence"] = 1.0
+    build.add_mirrors(G, [{"mirror": "https://b.org/1", "original": "https://b.org/2", "confidence": 0.5,
+                           "evidence": [rule]}])
+    assert sorted(G["https://b.org/1"]) == ["host:b.org", "https://b.org/2", "https://o.org/1"]
+    assert G.edges["https://b.org/1", "https://b.org/2", "mirror_of"]["confidence"] == 0.5
