@@ -277,15 +277,28 @@ def add_url(G: nx.MultiDiGraph, url: str, kind: str = "url", **attrs) -> None:
     if type(G._node.get(url)) is SharedNodeAttrs:
         G._node[url] = dict(G._node[url])
     G.add_node(url, **values)
-    if host:
-        G.add_node(f"host:{host}", kind="host", name=host)
-        _bare_edge(G, url, f"host:{host}", "on_host")
-    if ent:
-        G.add_node(f"entity:{ent}", kind="entity", name=ent)
-        if host:
-            _bare_edge(G, f"host:{host}", f"entity:{ent}", "part_of")
-            if "/" in ent:
-                _bare_edge(G, url, f"entity:{ent}", "part_of")
+    hnode, direct = _places(G, host, ent)
+    if hnode is not None:
+        _bare_edge(G, url, hnode, "on_host")
+    if direct is not None:
+        _bare_edge(G, url, direct, "part_of")
+
+
+def _places(G, host: str | None, ent: str | None) -> tuple[str | None, str | None]:
+    """The host and entity nodes of a URL of ``host`` and ``ent`` (added if missing, with the
+    ``part_of`` edge host -> entity): ``(host node, entity node the URL is part_of directly)``,
+    the latter on shared platforms only (where one host serves many entities); None where
+    there is none."""
+    hnode = f"host:{host}" if host else None
+    enode = f"entity:{ent}" if ent else None
+    if hnode is not None and hnode not in G._node:
+        G.add_node(hnode, kind="host", name=host)
+    if enode is not None and enode not in G._node:
+        G.add_node(enode, kind="entity", name=ent)
+    if hnode is None or enode is None:
+        return hnode, None
+    _bare_edge(G, hnode, enode, "part_of")
+    return hnode, (enode if "/" in ent else None)
 
 
 #: node attributes whose values repeat across nodes (one string object per value)
@@ -303,18 +316,10 @@ def _add_url_node(G, url: str, values: dict, host: str | None, ent: str | None, 
     G._node[url] = attrs
     G._succ[url] = {}       # (its place in the adjacency, as add_node gives it)
     G._pred[url] = {}
-    hnode = f"host:{host}" if host else None
-    enode = f"entity:{ent}" if ent else None
-    if hnode is not None and hnode not in G._node:
-        G.add_node(hnode, kind="host", name=host)
-    if enode is not None and enode not in G._node:
-        G.add_node(enode, kind="entity", name=ent)
+    hnode, direct = _places(G, host, ent)
     if hnode is None:
         _clear_cache(G)
         return
-    if enode is not None:
-        _bare_edge(G, hnode, enode, "part_of")
-    direct = enode if enode is not None and "/" in ent else None     # shared platforms: url -> entity too
     succ = memo["succ"].get((hnode, direct))
     if succ is None:
         out = {hnode: _bare("on_host")}
@@ -560,7 +565,8 @@ def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
 
 def _shared_edge(G, u: str, v: str, keys: "SharedKeys") -> None:
     """The edge of ``keys`` (one kind) from ``u`` to ``v``: the pair holds ``keys`` itself if
-    it held no edge, else a key dict of its own with it added."""
+    it held no edge, else a key dict of its own with it added (:func:`_add_links_to` does the
+    same inline, per edge of the graph step)."""
     succ = _own_succ(G, u)
     keydict = succ.get(v)
     if keydict is None:
