@@ -376,6 +376,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         lap("link edges")
         G = graph_of(documents, edges)
         del edges
+        _give_back()        # (the link edges' dicts, freed)
         lap("graph")
         clusters = grouped.result()
         lap("waited for promotional clusters")
@@ -403,6 +404,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         entities = entity_roles(entity_names, documents, doc_roles, mirrors, found["host_pairs"], clusters)
         done("roles")
         set_roles(G, doc_roles, entities)
+        _give_back()        # what the last steps freed: the heap is as large as the result
         lap("roles")
         done("graph")
         bar.close()
@@ -414,7 +416,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
             "promotional_clusters": sorted(clusters, key=lambda c: str(c["id"])),
             "stories": sorted(stories, key=lambda s: str(s["id"])),
             "entities": entities,
-            "documents": [{"url": u, **doc_roles[u]} for u in sorted(doc_roles)],
+            "documents": [doc_roles[u] for u in sorted(doc_roles)],
         }
         return G, provenance
     finally:      # a step that raised: no worker is left behind

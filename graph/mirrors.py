@@ -26,8 +26,6 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import unquote, urlsplit
 
-import numpy as np
-
 from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of, run_cache
@@ -595,8 +593,9 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
     texts: list[str] = []
     row: dict[str, int] = {}
     folded = content_texts(documents, boilerplate)
-    signed, counts = text_signatures(folded, k, distinct=True)
-    sigs = np.empty_like(signed)
+    sigs, counts = text_signatures(folded, k, distinct=True)
+    # rows kept are moved up in place (row r <= i is written after row i is read): one
+    # matrix, not two (51 MB at 100k pages)
     for i, (doc, text) in enumerate(zip(documents, folded)):
         # counts: distinct shingle hashes, a lower bound of the distinct shingles
         if counts[i] >= cfg["min_shingles"] or len(shingles(text, k)) >= cfg["min_shingles"]:
@@ -606,8 +605,9 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
                 texts.append(text)
             else:
                 texts[r] = text     # a URL given twice: its last record
-            sigs[r] = signed[i]
-    del folded, signed
+            if r != i:
+                sigs[r] = sigs[i]
+    del folded
     cache: dict[int, set[str]] = {}
 
     def shingle_set(r: int) -> set[str]:

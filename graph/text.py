@@ -121,7 +121,8 @@ def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: f
         Minimum share of the entity's documents a line must occur in.
     lines : list of list of str, optional
         Each document's ``normalize_lines`` of its text, in the order of ``documents``
-        (computed if None; a caller that needs them again passes them).
+        (computed if None; a caller that needs them again passes them), or those lines
+        joined by newlines (one string a document, as :func:`content_texts` holds them).
 
     Returns
     -------
@@ -139,25 +140,41 @@ def boilerplate_lines(documents: Iterable[dict], min_docs: int = 3, min_share: f
     documents = list(documents)
     for k, doc in enumerate(documents):
         groups[_group_of(doc.get("url") or "")].append(k)
+
+    def line_set(k: int) -> set[str]:
+        return set(normalize_lines(documents[k].get("text")) if lines is None else _lines_of(lines[k]))
+
     result: set[str] = set()
     for members in groups.values():
         if len(members) < min_docs:
             continue
-        first: dict[str, str] = {}          # line -> title of its first document
-        titles: dict[str, set[str]] = {}    # line -> its titles, once it has a second one
-        counts: dict[str, int] = defaultdict(int)
-        for k in members:
-            doc = documents[k]
-            title = normalize_text(doc.get("title")) or doc.get("url") or ""
-            for line in set(normalize_lines(doc.get("text")) if lines is None else lines[k]):
-                counts[line] += 1
-                seen = first.setdefault(line, title)
-                if seen != title:
-                    titles.setdefault(line, {seen}).add(title)
         need = max(min_docs, min_share * len(members))
-        result.update(line for line, n in counts.items()
-                      if n >= need and (len(titles[line]) if line in titles else 1) >= min_docs)
+        titles = [normalize_text(documents[k].get("title")) or documents[k].get("url") or "" for k in members]
+        # counted by the lines' hashes first (an int, not a copy of each line of the entity's
+        # pages, when the lines come joined); the lines of hashes that pass are counted again
+        # as strings, so a hash two lines share decides nothing
+        passing = _recurring(((hash(line) for line in line_set(k)) for k in members), titles, need, min_docs)
+        if passing:
+            result.update(_recurring((
+                (line for line in line_set(k) if hash(line) in passing) for k in members), titles, need, min_docs))
     return result
+
+
+def _recurring(per_doc, titles: list[str], need: float, min_docs: int) -> set:
+    """The items (lines, or their hashes) of ``per_doc`` (the distinct items of each document
+    of one entity, with ``titles``) found in at least ``need`` documents of ``min_docs``
+    distinct titles or more."""
+    first: dict = {}            # item -> title of its first document
+    other: dict = {}            # item -> its titles, once it has a second one
+    counts: dict = defaultdict(int)
+    for items, title in zip(per_doc, titles):
+        for item in items:
+            counts[item] += 1
+            seen = first.setdefault(item, title)
+            if seen != title:
+                other.setdefault(item, {seen}).add(title)
+    return {item for item, n in counts.items()
+            if n >= need and (len(other[item]) if item in other else 1) >= min_docs}
 
 
 def content_text(text: str | None, boilerplate: set[str] | frozenset = frozenset()) -> str:
@@ -175,6 +192,20 @@ def _joined(lines: list[str], boilerplate) -> str:
     return "\n".join(line for line in lines if line not in boilerplate)
 
 
+def _lines_of(lines: list[str] | str) -> list[str]:
+    """Normalized lines given as a list, or joined by newlines (a normalized line holds no
+    newline: ``str.split`` took every white space out of it)."""
+    if type(lines) is not str:
+        return lines
+    return lines.split("\n") if lines else []
+
+
+def _normalized(folded: str) -> str:
+    """The normalized lines of a folded text joined by newlines: one string a document (a
+    string a line and a list take about twice the text's memory: ~300 MB at 100k pages)."""
+    return "\n".join(_folded_lines(folded))
+
+
 def content_texts(documents: list[dict], boilerplate: set[str] | None = None, min_docs: int = 3,
                   min_share: float = 0.3, folded: list[str] | None = None) -> list[str]:
     """``content_text`` of each document, its text folded once: the boilerplate, when not
@@ -190,16 +221,18 @@ def content_texts(documents: list[dict], boilerplate: set[str] | None = None, mi
     ['story 0', 'story 1', 'story 2', 'story 3']
     """
     if folded is None:
-        lines = [normalize_lines(d.get("text")) for d in documents]
+        lines = [_normalized(fold(d.get("text"))) for d in documents]
     else:
-        lines = [_folded_lines(f) for f in folded]
+        lines = [_normalized(f) for f in folded]
     if boilerplate is None:
         boilerplate = boilerplate_lines(documents, min_docs, min_share, lines=lines)
-    out = []
-    for k in range(len(lines)):
-        out.append(_joined(lines[k], boilerplate))
-        lines[k] = None     # the folded lines go as their text comes
-    return out
+    if not boilerplate:
+        return lines
+    for k, text in enumerate(lines):        # each text in its place: one list, not two
+        kept = [line for line in _lines_of(text) if line not in boilerplate]
+        if len(kept) != text.count("\n") + bool(text):
+            lines[k] = "\n".join(kept)
+    return lines
 
 
 def _unspaced(text: str | None) -> str:

@@ -283,3 +283,32 @@ def test_analysis_of_a_folder_weighs_its_links_file(corpus_out, one_process, mon
     with caplog.at_level(logging.INFO, logger="graph.analyze"):
         assert _bytes(analyze(corpus_out)) == one_process
     assert "runs in one process" in caplog.text
+
+
+def test_document_roles_are_the_provenance_entries_sharing_equal_evidence():
+    from graph.roles import class_counts, document_roles
+
+    docs = [{"url": f"https://o.com/{i}"} for i in range(3)] + [{"url": "https://m.org/0"}]
+    mirrors = [{"mirror": "https://m.org/0", "original": "https://o.com/0", "confidence": 0.9},
+               {"mirror": "https://x.org/1", "original": "https://o.com/1", "confidence": 0.9},
+               {"mirror": "https://x.org/2", "original": "https://o.com/2", "confidence": 0.9}]
+    roles = document_roles(docs, mirrors, class_counts([], []))
+    assert [(u, r["url"], r["role"]) for u, r in roles.items()] == [
+        ("https://o.com/0", "https://o.com/0", "original"), ("https://o.com/1", "https://o.com/1", "original"),
+        ("https://o.com/2", "https://o.com/2", "original"), ("https://m.org/0", "https://m.org/0", "mirror")]
+    first, second = roles["https://o.com/1"]["evidence"][0], roles["https://o.com/2"]["evidence"][0]
+    assert first == {"signal": "original_of", "detail": "mirrored by 1 URL"} and first is second
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_document_roles_mirror_of_several_originals(order):
+    from graph.roles import class_counts, document_roles
+
+    ms = [{"mirror": "https://m.org/a", "original": f"https://o{i}.com/a", "confidence": c}
+          for i, c in ((1, 0.9), (2, 0.6), (3, 0.4))]      # the last is below MIN_CONFIDENCE
+    roles = document_roles([{"url": "https://m.org/a"}, {"url": "https://o1.com/a"}],
+                           [ms[i] for i in order], class_counts([], []))
+    assert roles["https://m.org/a"]["evidence"] == [
+        {"signal": "mirror_of", "detail": "mirrors https://o1.com/a (confidence 0.9)"},
+        {"signal": "mirror_of", "detail": "mirrors https://o2.com/a (confidence 0.6)"}]
+    assert roles["https://o1.com/a"]["role"] == "original"

@@ -211,3 +211,17 @@ def test_rules_corroborate_stated_pairs_but_not_themselves():
     for d in docs:
         assert {e["signal"] for e in by[d["url"]]["evidence"]} == {"original_link", "url_rule"}
         assert "(support 1)" in [e for e in by[d["url"]]["evidence"] if e["signal"] == "url_rule"][0]["detail"]
+
+
+@pytest.mark.parametrize("first, last, expected", [
+    ("Completely unrelated words about the weather and gardens today.", None, [1.0]),   # the last record's text counts
+    (None, "Completely unrelated words about the weather and gardens today.", []),
+])
+def test_near_duplicates_url_given_twice(first, last, expected):
+    body = "這是一篇關於鏡像網站如何轉載新聞的長篇文章，內容完全相同，沒有任何改動。" * 3
+    docs = [{"url": "https://a.org/1", "text": first or body},
+            {"url": "https://c.org/1", "text": "Another text entirely, on football scores and league tables."},
+            {"url": "https://a.org/1", "text": last or body},
+            {"url": "https://b.org/1", "text": body}]
+    pairs = near_duplicates(docs)
+    assert [p["jaccard"] for p in pairs if (p["a"], p["b"]) == ("https://a.org/1", "https://b.org/1")] == expected

@@ -1,6 +1,8 @@
 import pytest
 
-from graph.text import boilerplate_lines, content_text, fold, minhash, normalize_text, shingles
+from graph.text import (
+    boilerplate_lines, content_text, content_texts, fold, minhash, normalize_lines, normalize_text, shingles,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -23,6 +25,31 @@ def test_boilerplate_needs_distinct_titles():
                 for i in range(5)]
     copies = [{"url": f"https://b.org/{i}", "title": "same", "text": "same line\nother"} for i in range(5)]
     assert boilerplate_lines(template + copies) == {"home | about"}
+
+
+_SITE = [{"url": f"https://a.org/{i}", "title": f"story {i}",
+          "text": f"Home | About\n\n  第{i}篇 報導\u3000ＡＢ \nFooter ©\x1c x\r\nbody {i % 2}"} for i in range(5)]
+
+
+@pytest.mark.parametrize("docs", [
+    _SITE,                                                  # template lines removed
+    _SITE[:2],                                              # too few documents: nothing removed
+    [{"url": "https://b.org/1", "title": "t", "text": ""}, {"url": "https://b.org/2"}],   # no text
+    _SITE + [{"url": "https://a.org/9", "title": "x", "text": "Home | About"}],           # all boilerplate
+])
+def test_content_texts_is_content_text_of_each(docs):
+    boiler = boilerplate_lines(docs)
+    assert content_texts(docs) == [content_text(d.get("text"), boiler) for d in docs]
+    assert content_texts(docs, folded=[fold(d.get("text")) for d in docs]) == content_texts(docs)
+
+
+@pytest.mark.parametrize("min_docs, min_share", [(3, 0.3), (2, 0.0), (6, 0.3)])
+def test_boilerplate_lines_from_joined_lines(min_docs, min_share):
+    lists = [normalize_lines(d["text"]) for d in _SITE]
+    joined = ["\n".join(x) for x in lists]
+    expected = boilerplate_lines(_SITE, min_docs, min_share)
+    assert boilerplate_lines(_SITE, min_docs, min_share, lines=lists) == expected
+    assert boilerplate_lines(_SITE, min_docs, min_share, lines=joined) == expected
 
 
 def test_content_text_and_shingles():
