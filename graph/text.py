@@ -229,9 +229,7 @@ def content_texts(documents: list[dict], boilerplate: set[str] | None = None, mi
     if not boilerplate:
         return lines
     for k, text in enumerate(lines):        # each text in its place: one list, not two
-        kept = [line for line in _lines_of(text) if line not in boilerplate]
-        if len(kept) != text.count("\n") + bool(text):
-            lines[k] = "\n".join(kept)
+        lines[k] = _joined(_lines_of(text), boilerplate)
     return lines
 
 
