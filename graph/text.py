@@ -221,9 +221,8 @@ def content_texts(documents: list[dict], boilerplate: set[str] | None = None, mi
     ['story 0', 'story 1', 'story 2', 'story 3']
     """
     if folded is None:
-        lines = [_normalized(fold(d.get("text"))) for d in documents]
-    else:
-        lines = [_normalized(f) for f in folded]
+        folded = (fold(d.get("text")) for d in documents)
+    lines = [_normalized(f) for f in folded]
     if boilerplate is None:
         boilerplate = boilerplate_lines(documents, min_docs, min_share, lines=lines)
     if not boilerplate:
