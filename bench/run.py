@@ -180,11 +180,14 @@ def analysis_digest(G, provenance: dict) -> str:
 
     from graph.build import edge_key
 
-    h = hashlib.sha1(orjson.dumps(provenance, option=orjson.OPT_SORT_KEYS))
+    # dict subclasses (graph.verdicts.Verdict, the shared dicts of graph.build) as the dicts
+    # they read as: orjson would read a Verdict's own storage, which holds no evidence
+    opt = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS
+    h = hashlib.sha1(orjson.dumps(provenance, option=opt, default=dict))
     for item in G.nodes(data=True):
-        h.update(orjson.dumps(item, option=orjson.OPT_SORT_KEYS))
+        h.update(orjson.dumps(item, option=opt, default=dict))
     for u, v, d in G.edges(data=True):
-        h.update(orjson.dumps((u, v, edge_key(u, v, d["kind"]), d), option=orjson.OPT_SORT_KEYS))
+        h.update(orjson.dumps((u, v, edge_key(u, v, d["kind"]), d), option=opt, default=dict))
     return h.hexdigest()
 
 

@@ -20,6 +20,7 @@ import networkx as nx
 from crawler.errors import GraphError
 from graph.entities import entity_of, host_of
 from graph.records import reader
+from graph.verdicts import to_json as _js
 
 __all__ = ["SharedAttrs", "SharedKeys", "SharedNodeAttrs", "SharedSucc", "build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
 
@@ -228,10 +229,6 @@ def _clear_cache(G) -> None:
     clear = getattr(nx, "_clear_cache", None)
     if clear is not None:
         clear(G)
-
-
-def _js(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _scalars(attrs: dict) -> dict:
@@ -530,10 +527,10 @@ def _add_links_to(G: nx.MultiDiGraph, u: str, targets: dict[str, tuple], order: 
 
 def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
     """``mirror_of`` edges (mirror -> original) with ``confidence`` and ``signals`` (JSON
-    list of the evidence items). The verdicts whose only evidence item is one object (a
-    learned rule's, see ``graph.mirrors``) and of equal confidence share one read-only
-    attribute dict and, on pairs holding no other edge, one key dict (:class:`SharedAttrs`,
-    :class:`SharedKeys`).
+    list of the evidence items: a :class:`graph.verdicts.Verdict`'s own text, which the
+    edge shares). The verdicts of equal evidence and confidence (those of a learned
+    rule, see ``graph.mirrors``) share one read-only attribute dict and, on pairs holding no
+    other edge, one key dict (:class:`SharedAttrs`, :class:`SharedKeys`).
 
     Examples
     --------
@@ -543,21 +540,17 @@ def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
     >>> G.edges["https://m.org/a", "https://o.com/a", "mirror_of"]["confidence"]
     0.9
     """
-    # (id of a verdict's only evidence item, confidence) -> key dict: a rule's verdicts share it
-    alone: dict[tuple[int, float], SharedKeys] = {}
+    # (evidence text, confidence) -> key dict: the verdicts of a rule share it
+    alone: dict[tuple[str, float], SharedKeys] = {}
     for m in sorted(mirrors, key=lambda m: (m["mirror"], m["original"])):
         for url in (m["mirror"], m["original"]):
             if url not in G:
                 add_url(G, url)
-        evidence = m.get("evidence", [])
-        if len(evidence) != 1:
-            _edge(G, m["mirror"], m["original"], "mirror_of", confidence=float(m["confidence"]),
-                  signals=_js(evidence))
-            continue
-        key = (id(evidence[0]), float(m["confidence"]))
+        signals = getattr(m, "evidence_text", None)
+        key = (_js(m.get("evidence", [])) if signals is None else signals, float(m["confidence"]))
         keys = alone.get(key)
         if keys is None:
-            attrs = SharedAttrs(kind="mirror_of", confidence=key[1], signals=_js(evidence))
+            attrs = SharedAttrs(kind="mirror_of", confidence=key[1], signals=key[0])
             keys = alone[key] = SharedKeys(mirror_of=attrs)
         _shared_edge(G, m["mirror"], m["original"], keys)
     _clear_cache(G)
@@ -622,7 +615,8 @@ def set_roles(G: nx.MultiDiGraph, doc_roles: dict[str, dict], entities: list[dic
         if attrs.get("kind") == "document":     # (a document's dict is its own, never shared)
             r = doc_roles.get(node, unknown)
             attrs["role"] = r["role"]
-            attrs["role_evidence"] = _js(r["evidence"])
+            text = getattr(r, "evidence_text", None)     # (a Verdict's: shared)
+            attrs["role_evidence"] = _js(r["evidence"]) if text is None else text
     for e in entities:
         node = f"entity:{e['entity']}"
         if node not in G:

@@ -30,6 +30,7 @@ from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of, run_cache
 from graph.records import column, reader
+from graph.verdicts import Verdict, to_json
 from graph.text import (  # noqa: F401 - normalize_text: for the doctests
     candidate_pairs, content_texts, fold, normalize_text, shingles, text_signatures,
 )
@@ -258,7 +259,7 @@ def explicit_pairs(documents: list[dict], links: list[dict]) -> tuple[list[dict]
 def _dedup(evs: list[dict]) -> list[dict]:
     if len(evs) == 1:       # (most verdicts: one rule's item)
         return list(evs)
-    seen = {json.dumps(e, sort_keys=True, ensure_ascii=False): e for e in evs}
+    seen = {to_json(e): e for e in evs}
     return [seen[k] for k in sorted(seen)]
 
 
@@ -741,7 +742,7 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
     Returns
     -------
     dict
-        ``mirrors`` (SPEC entries, sorted by mirror, original), ``mirror_rules`` (SPEC
+        ``mirrors`` (SPEC entries as :class:`graph.verdicts.Verdict`, sorted by mirror, original), ``mirror_rules`` (SPEC
         entries), ``host_pairs``, ``publishers`` (home-page statements),
         ``near_duplicates`` (every near-duplicate pair, directed or not).
 
@@ -821,6 +822,8 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
     for pred in apply_rules(rules, targets - known):
         mirrors.append({**pred, "evidence": _dedup(pred["evidence"])})
     mirrors.sort(key=lambda x: (x["mirror"], x["original"]))
+    texts: dict = {}        # evidence text -> itself: the verdicts of a rule share one
+    mirrors = [Verdict.of(m, texts) for m in mirrors]
     return {
         "mirrors": mirrors,
         "mirror_rules": [r.to_dict() for r in rules],

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 
 from graph.entities import entity_of
 from graph.records import reader
+from graph.verdicts import Verdict
 
 __all__ = ["class_counts", "document_roles", "entity_roles", "MIN_CONFIDENCE"]
 
@@ -43,8 +44,10 @@ def document_roles(documents: list[dict], mirrors: list[dict], counts: dict[str,
     Returns
     -------
     dict
-        URL -> ``{"url", "role", "evidence": [{"signal", "detail"}]}`` (the entries of
-        ``provenance["documents"]`` themselves; equal evidence items are one object).
+        URL -> ``{"url", "role", "evidence": [{"signal", "detail"}]}``, the entries of
+        ``provenance["documents"]`` themselves, as :class:`graph.verdicts.Verdict` (the
+        evidence kept as the text the graph's ``role_evidence`` shares; equal texts are one
+        string).
 
     Examples
     --------
@@ -69,14 +72,7 @@ def document_roles(documents: list[dict], mirrors: list[dict], counts: dict[str,
                     as_mirror[m["mirror"]] = [seen, m]
             as_original[m["original"]] += 1
     out = {}
-    made: dict[tuple[str, str], dict] = {}     # one object per equal evidence item
-
-    def item(signal: str, detail: str) -> dict:
-        ev = made.get((signal, detail))
-        if ev is None:
-            ev = made[(signal, detail)] = {"signal": signal, "detail": detail}
-        return ev
-
+    texts: dict[str, str] = {}     # one string per equal evidence text
     for doc in documents:
         url = doc["url"]
         evidence = []
@@ -85,17 +81,17 @@ def document_roles(documents: list[dict], mirrors: list[dict], counts: dict[str,
         if found is not None:
             role = "mirror"
             for m in sorted(found, key=lambda m: m["original"]) if type(found) is list else (found,):
-                evidence.append(item("mirror_of", f"mirrors {m['original']} (confidence {m['confidence']})"))
+                evidence.append({"signal": "mirror_of", "detail": f"mirrors {m['original']} (confidence {m['confidence']})"})
         n = as_original.get(url)
         if n:
             role = "original" if role == "unknown" else role
-            evidence.append(item("original_of", f"mirrored by {n} URL{'s' * (n != 1)}"))
+            evidence.append({"signal": "original_of", "detail": f"mirrored by {n} URL{'s' * (n != 1)}"})
         c = counts.get(url, Counter())
         total, promo = sum(c.values()), c.get("promotional", 0)
         if total and promo >= PROMO_MIN and promo / total >= PROMO_SHARE:
             role = "promoter" if role == "unknown" else role
-            evidence.append(item("promotional_links", f"{promo} of {total} links are promotional"))
-        out[url] = {"url": url, "role": role, "evidence": evidence}
+            evidence.append({"signal": "promotional_links", "detail": f"{promo} of {total} links are promotional"})
+        out[url] = Verdict.of({"url": url, "role": role, "evidence": evidence}, texts)
     return out
 
 

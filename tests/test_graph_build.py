@@ -291,20 +291,24 @@ def test_url_node_order_is_the_order_of_insertion():
     assert list(G._node) == [_A, "host:a.org", "entity:a.org", "https://c.org/1", "host:c.org", "entity:c.org"]
 
 
-def test_mirror_verdicts_of_one_rule_share_their_edge_dicts(url_graph):
+def test_mirror_verdicts_of_equal_evidence_share_their_edge_dicts(url_graph):
     from crawler.errors import GraphError
+    from graph.verdicts import Verdict
 
     G = url_graph
     rule = {"signal": "url_rule", "detail": "https://b.org/{id} -> https://o.org/{id} (support 2)", "weight": 1.0}
     mirrors = [{"mirror": f"https://b.org/{i}", "original": f"https://o.org/{i}", "confidence": 0.9, "evidence": [rule]}
                for i in (1, 2)]
     mirrors.append({"mirror": _A, "original": "https://o.org/3", "confidence": 0.9,
-                    "evidence": [{"signal": "url_rule", "detail": "https://b.org/{id} -> https://o.org/{id} (support 2)",
-                                  "weight": 1.0}]})        # equal, but another object: its own dict
-    build.add_mirrors(G, mirrors)
-    e1, e2, e3 = (G.edges[m["mirror"], m["original"], "mirror_of"] for m in mirrors)
-    assert e1 is e2 and e1 == e3 and e1 is not e3
+                    "evidence": [dict(rule)]})        # equal evidence in another object: shared all the same
+    mirrors.append({"mirror": _A, "original": "https://o.org/4", "confidence": 0.5, "evidence": [rule]})
+    verdict = Verdict.of({"mirror": "https://b.org/5", "original": "https://o.org/5", "confidence": 0.7,
+                                "evidence": [rule, {"signal": "near_duplicate", "detail": "Jaccard 0.90"}]})
+    build.add_mirrors(G, mirrors + [verdict])
+    e1, e2, e3, e4, e5 = (G.edges[m["mirror"], m["original"], "mirror_of"] for m in mirrors + [verdict])
+    assert e1 is e2 is e3 and e4 is not e1 and e4["confidence"] == 0.5
     assert e1 == {"kind": "mirror_of", "confidence": 0.9, "signals": build._js([rule])}
+    assert e5["signals"] is verdict.evidence_text         # the verdict's own text, not a copy
     assert G._succ["https://b.org/1"]["https://o.org/1"] is G._succ["https://b.org/2"]["https://o.org/2"]
     with pytest.raises(GraphError, match=r"G = G\.copy\(\)"):
         e1["confidence"] = 1.0

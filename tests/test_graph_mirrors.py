@@ -2,6 +2,7 @@ import pytest
 
 from graph.mirrors import (apply_rules, combine, explicit_pairs, find_mirrors, host_pairs, learn_rules,
                            near_duplicates)
+from graph.verdicts import Verdict
 
 M = "https://mirror.example.net/a/1.html"
 O = "https://orig.example.com/news/1.html"
@@ -77,7 +78,8 @@ def test_a_rules_verdicts_share_one_evidence_item():
                                                           "marker_kind": "original"}] +
                          [{"source": SEED_M, "target": u, "href": u} for u in urls])
     predicted = [m for m in found["mirrors"] if m["mirror"] in urls]
-    assert len(predicted) == 5 and len({id(m["evidence"][0]) for m in predicted}) == 1
+    assert len(predicted) == 5 and len({id(m.evidence_text) for m in predicted}) == 1   # one text for all
+    assert {type(m) for m in found["mirrors"]} == {Verdict}
 
 
 def test_seed_rule_learned_and_predicts():
