@@ -17,10 +17,9 @@ from collections import Counter
 
 import networkx as nx
 
-from crawler.errors import GraphError
 from graph.entities import entity_of, host_of
 from graph.records import reader
-from graph.verdicts import to_json as _js
+from graph.verdicts import ReadOnlyDict, evidence_text, to_json as _js
 
 __all__ = ["SharedAttrs", "SharedKeys", "SharedNodeAttrs", "SharedSucc", "build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
 
@@ -42,27 +41,7 @@ def edge_key(u: str, v: str, kind: str) -> str:
     return f"{kind}:{digest}"
 
 
-class _Shared(dict):
-    """A dict many edges hold as one object (networkx's "ThinGraph" pattern): it reads as a
-    plain ``dict``; a change, which would reach every edge sharing it, raises
-    :class:`~crawler.errors.GraphError` with ``_refusal``."""
-
-    __slots__ = ()
-    _refusal = ""
-
-    def _refuse(self, *args, **kwargs):
-        raise GraphError(self._refusal)
-
-    __setitem__ = __delitem__ = __ior__ = update = pop = popitem = setdefault = clear = _refuse
-
-    def copy(self) -> dict:
-        return dict(self)
-
-    def __reduce__(self):           # (pickle would set the items one by one)
-        return type(self), (dict(self),)
-
-
-class SharedAttrs(_Shared):
+class SharedAttrs(ReadOnlyDict):
     """The one attribute dict of all ``links_to`` edges whose attributes are equal (a quarter
     of the graph's memory at 10k pages, where 334,508 edges hold 78,423 distinct dicts), and
     of all ``on_host`` and ``part_of`` edges (``{"kind": KIND}``), and of the ``mirror_of``
@@ -93,7 +72,7 @@ class SharedAttrs(_Shared):
                 "(to save memory): G = G.copy() gives each edge its own dict to change")
 
 
-class SharedKeys(_Shared):
+class SharedKeys(ReadOnlyDict):
     """The one key dict (``G._succ[u][v]``, kind -> attributes) of all node pairs that hold
     only a ``links_to`` edge of equal attributes, or only an ``on_host`` or only a
     ``part_of`` edge (one or two per URL node): a dict of one item per pair would be 184
@@ -123,7 +102,7 @@ class SharedKeys(_Shared):
                 "(to save memory): G = G.copy() gives each pair its own dict to change")
 
 
-class SharedNodeAttrs(_Shared):
+class SharedNodeAttrs(ReadOnlyDict):
     """The one attribute dict of all ``url`` nodes whose attributes are equal (``kind``,
     ``host``, ``entity``, ``flags``: 12 distinct dicts among 29,776 URL nodes at 10k pages).
     It reads as a plain ``dict``; a change raises :class:`~crawler.errors.GraphError`:
@@ -147,7 +126,7 @@ class SharedNodeAttrs(_Shared):
                 "(to save memory): G = G.copy() gives each node its own dict to change")
 
 
-class SharedSucc(_Shared):
+class SharedSucc(ReadOnlyDict):
     """The one dict of out-edges (``G._succ[url]``) of all ``url`` nodes that have only their
     ``on_host`` edge, or it and the ``part_of`` edge to their entity (22,055 of 29,776 URL
     nodes at 10k pages, whose 184-byte dicts held 7,650 distinct contents). The graph's own
@@ -546,8 +525,7 @@ def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
         for url in (m["mirror"], m["original"]):
             if url not in G:
                 add_url(G, url)
-        signals = getattr(m, "evidence_text", None)
-        key = (_js(m.get("evidence", [])) if signals is None else signals, float(m["confidence"]))
+        key = (evidence_text(m), float(m["confidence"]))
         keys = alone.get(key)
         if keys is None:
             attrs = SharedAttrs(kind="mirror_of", confidence=key[1], signals=key[0])
@@ -615,8 +593,7 @@ def set_roles(G: nx.MultiDiGraph, doc_roles: dict[str, dict], entities: list[dic
         if attrs.get("kind") == "document":     # (a document's dict is its own, never shared)
             r = doc_roles.get(node, unknown)
             attrs["role"] = r["role"]
-            text = getattr(r, "evidence_text", None)     # (a Verdict's: shared)
-            attrs["role_evidence"] = _js(r["evidence"]) if text is None else text
+            attrs["role_evidence"] = evidence_text(r)
     for e in entities:
         node = f"entity:{e['entity']}"
         if node not in G:

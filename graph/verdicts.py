@@ -1,4 +1,6 @@
-"""Verdicts held compactly: a read-only dict whose ``evidence`` is kept as JSON text.
+"""Read-only dicts that save memory: one object many holders share (:class:`ReadOnlyDict`,
+the base of the graph's shared dicts, ``graph.build``), and verdicts whose ``evidence`` is
+kept as JSON text (:class:`Verdict`).
 
 A mirror verdict or a document's role carries its evidence as a list of small dicts, and the
 graph shows the same list as JSON text (the ``signals`` of a ``mirror_of`` edge, a document's
@@ -13,7 +15,7 @@ from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 
 from crawler.errors import GraphError
 
-__all__ = ["Verdict", "to_json"]
+__all__ = ["ReadOnlyDict", "Verdict", "evidence_text", "to_json"]
 
 
 def to_json(value) -> str:
@@ -28,7 +30,42 @@ def to_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-class Verdict(dict):
+def evidence_text(verdict: Mapping) -> str:
+    """The JSON text of a verdict's evidence (:func:`to_json`): a :class:`Verdict`'s own
+    text (the graph shares it), else made from its ``evidence`` list.
+
+    Examples
+    --------
+    >>> v = {"url": "https://a.org/", "evidence": [{"signal": "s", "detail": "d"}]}
+    >>> evidence_text(v), evidence_text(Verdict.of(v)) == evidence_text(v)
+    ('[{"detail": "d", "signal": "s"}]', True)
+    """
+    if isinstance(verdict, Verdict):
+        return verdict.evidence_text
+    return to_json(verdict.get("evidence", []))
+
+
+class ReadOnlyDict(dict):
+    """A dict many hold as one object (networkx's "ThinGraph" pattern): it reads as a plain
+    ``dict``; a change, which would reach every holder, raises
+    :class:`~crawler.errors.GraphError` with ``_refusal`` (saying how to get a dict to change)."""
+
+    __slots__ = ()
+    _refusal = ""
+
+    def _refuse(self, *args, **kwargs):
+        raise GraphError(self._refusal)
+
+    __setitem__ = __delitem__ = __ior__ = update = pop = popitem = setdefault = clear = _refuse
+
+    def copy(self) -> dict:
+        return dict(self)
+
+    def __reduce__(self):           # (pickle would set the items one by one)
+        return type(self), (dict(self),)
+
+
+class Verdict(ReadOnlyDict):
     """A verdict (a SPEC ``mirrors`` entry, a ``documents`` entry) that reads as the plain
     dict of its items and, last, ``evidence`` (``v["evidence"]``, ``dict(v)``,
     ``json.dumps(v)``, ``==``, pickle), but holds its evidence as the JSON text
@@ -57,6 +94,8 @@ class Verdict(dict):
     """
 
     __slots__ = ("evidence_text",)
+    _refusal = ("a verdict is read-only (it keeps its evidence as JSON text, to save memory): "
+                "dict(verdict) gives a dict to change")
 
     def __init__(self, items: Mapping, evidence_text: str = "[]"):
         if not items:       # (json's encoder writes "{}" for a dict holding no item of its own)
@@ -112,9 +151,6 @@ class Verdict(dict):
     def items(self):
         return ItemsView(self)
 
-    def copy(self) -> dict:
-        return dict(self)
-
     def __eq__(self, other):
         return dict(self) == other if isinstance(other, Mapping) else NotImplemented
 
@@ -134,9 +170,3 @@ class Verdict(dict):
 
     def __reduce__(self):
         return type(self), (dict(dict.items(self)), self.evidence_text)
-
-    def _refuse(self, *args, **kwargs):
-        raise GraphError("a verdict is read-only (it keeps its evidence as JSON text, to save memory): "
-                         "dict(verdict) gives a dict to change")
-
-    __setitem__ = __delitem__ = __ior__ = update = pop = popitem = setdefault = clear = _refuse
