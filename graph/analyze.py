@@ -9,6 +9,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ import networkx as nx
 
 from graph import promo
 from graph import stories as stories_mod
+from graph.adjacency import freeze_pred
 from graph.build import add_clusters, add_mirrors, add_sources, graph_of, link_edges, set_roles
 from graph.entities import clear_run_caches
 from graph.mirrors import find_mirrors
@@ -173,24 +175,24 @@ class _Forked:
     def __init__(self, name: str, fn, *args, fork: bool = True, again=None):
         self.name, self.fn, self.args = name, fn, args
         self.again = again      # gives the arguments anew, if this process has released them
-        self.proc = self.conn = None
+        self.proc = self.pipe = None
         self.value, self.done = None, False
         if not fork:    # in this process, now (steps keep their order)
             self.value, self.done = fn(*args), True
             self.args = ()      # done: it holds nothing of the caller's
         elif "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
-            recv, send = ctx.Pipe(duplex=False)
+            recv, send = os.pipe()
             try:
                 self.proc = ctx.Process(target=_forked_child, args=(send, fn, args), daemon=True,
                                         name="linkprov-" + name.replace(" ", "-"))
                 self.proc.start()
-                self.conn = recv
+                self.pipe = open(recv, "rb", buffering=_PIPE_BUFFER)
             except OSError as exc:
                 log.warning("%s: cannot start a worker process (%s); computing it in this process", name, exc)
                 self.proc = None
-                recv.close()
-            send.close()
+                os.close(recv)
+            os.close(send)
 
     def close(self) -> None:
         """Stop the worker if its result was not taken (the analysis failed on the way):
@@ -198,7 +200,7 @@ class _Forked:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.join()
-            self.conn.close()
+            self.pipe.close()
             self.proc = None
 
     def result(self):
@@ -206,7 +208,7 @@ class _Forked:
             return self.value
         if self.proc is not None:
             try:
-                ok, value = self.conn.recv()
+                ok, value = pickle.load(self.pipe)     # (read as it comes: no copy of the whole pickle)
                 if ok:
                     return value
                 log.warning("%s failed in its worker process (%s); computing it in this process", self.name, value)
@@ -214,23 +216,32 @@ class _Forked:
                 log.warning("%s: worker process ended without a result (%s: %s); computing it in this process",
                             self.name, type(exc).__name__, exc)
             finally:
-                self.conn.close()
+                self.pipe.close()
                 self.proc.join()
                 self.proc = None
         return self.fn(*(self.again() if self.again is not None else self.args))
 
 
-def _forked_child(conn, fn, args) -> None:
+#: bytes read from or written to a forked step's pipe at a time
+_PIPE_BUFFER = 1 << 16
+
+
+def _forked_child(fd: int, fn, args) -> None:
+    """Run ``fn(*args)`` and write ``(True, result)``, or ``(False, error)``, to the pipe ``fd``
+    as one pickle, written as it is made (a result of hundreds of MB is never also held as a
+    pickle's bytes, here or in the parent, which reads it as it comes). A result that does not
+    pickle leaves a broken pickle: the parent computes the step itself."""
     try:
         out = (True, fn(*args))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which runs fn itself
         out = (False, f"{type(exc).__name__}: {exc}")
     try:
-        conn.send(out)
+        with open(fd, "wb", buffering=_PIPE_BUFFER) as pipe:
+            pickle.dump(out, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+    except BrokenPipeError:     # the parent stopped reading: it failed, or computes the step itself
+        pass
     except Exception as exc:  # noqa: BLE001 - e.g. a result that does not pickle
-        conn.send((False, f"cannot send the result back: {type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
+        log.warning("cannot send the result back: %s: %s", type(exc).__name__, exc)
 
 
 def _mirrors(documents: list[dict], links: list[dict]) -> dict:
@@ -404,6 +415,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         entities = entity_roles(entity_names, documents, doc_roles, mirrors, found["host_pairs"], clusters)
         done("roles")
         set_roles(G, doc_roles, entities)
+        freeze_pred(G)      # (the in-edges the verdicts added, compacted as the graph's)
         _give_back()        # what the last steps freed: the heap is as large as the result
         lap("roles")
         done("graph")

@@ -17,6 +17,7 @@ from collections import Counter
 
 import networkx as nx
 
+from graph.adjacency import freeze_pred
 from graph.entities import entity_of, host_of
 from graph.records import reader
 from graph.verdicts import ReadOnlyDict, evidence_text, to_json as _js
@@ -472,6 +473,7 @@ def graph_of(documents: list[dict], edges: dict[str, dict[str, tuple]]) -> nx.Mu
             if v not in G:
                 add_url(G, v, flags=targets[v][4])
         _add_links_to(G, u, targets, order, made)
+    freeze_pred(G)      # (the in-edges as tuples: the graph's largest part as dicts)
     _clear_cache(G)
     return G
 

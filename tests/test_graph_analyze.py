@@ -202,6 +202,39 @@ def test_a_killed_cluster_worker_loses_nothing(corpus_records, corpus_out, one_p
     assert json.loads(one_process[0])["promotional_clusters"]      # a real comparison
 
 
+def _in_parent_only(parent, how):
+    """A step that gives ``{"n": [1, 2]}`` in the parent, and in a forked worker ``how``."""
+    def step(n):
+        if os.getpid() != parent:
+            if how == "exit":
+                os._exit(9)
+            if how == "raise":
+                raise MemoryError("worker out of memory")
+            if how == "unpicklable":
+                return {"n": lambda: n}
+        return {"n": list(range(1, n + 1))}
+    return step
+
+
+@pytest.mark.parametrize("how, warning", [
+    ("give", None),
+    ("exit", "worker process ended without a result (EOFError"),
+    ("raise", "failed in its worker process (MemoryError: worker out of memory)"),
+    ("unpicklable", "worker process ended without a result"),
+])
+def test_forked_step_gives_its_result_or_runs_here(caplog, how, warning):
+    """A forked step's result comes back through its pipe as one pickle read as it comes;
+    a worker that dies, raises or gives what does not pickle: the step runs in this process."""
+    from graph.analyze import _Forked
+
+    big = 300_000       # (a pickle larger than a pipe's buffer: written and read in parts)
+    with caplog.at_level(logging.WARNING, logger="graph.analyze"):
+        step = _Forked("test step", _in_parent_only(os.getpid(), how), big)
+        assert step.result() == {"n": list(range(1, big + 1))}
+    assert (warning in caplog.text) if warning else caplog.text == ""
+    assert step.proc is None and step.pipe.closed
+
+
 @pytest.mark.parametrize("where", ["load_links", "graph_of"])
 def test_a_failing_analysis_leaves_no_worker_behind(corpus_out, monkeypatch, where):
     """An error in this process (the links unreadable, the graph step raising) while the
