@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 from graph.entities import entity_of, host_of, run_cache
 
@@ -321,6 +320,8 @@ def _permutations(num_perm: int) -> tuple:
     most of a small MinHash's cost, so once per size."""
     perms = _PERMUTATIONS.get(num_perm)
     if perms is None:
+        from datasketch import MinHash      # (here, not at the top: datasketch imports scipy, 55 MB)
+
         proto = MinHash(num_perm=num_perm, seed=1)
         perms = _PERMUTATIONS[num_perm] = (*proto.permutations, proto.scheme)
     return perms
@@ -449,7 +450,7 @@ def text_signatures(texts: list[str], k: int = 5, num_perm: int = NUM_PERM,
     return sigs, counts
 
 
-def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
+def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> "datasketch.MinHash":
     """A datasketch ``MinHash`` of ``items`` (deterministic: fixed seed, CRC-32 item hash).
 
     Examples
@@ -459,6 +460,8 @@ def minhash(items: Iterable[str], num_perm: int = NUM_PERM) -> MinHash:
     >>> a.jaccard(b) > 0.8
     True
     """
+    from datasketch import MinHash
+
     a, b, scheme = _permutations(num_perm)
     m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32,  # C-speed, deterministic 32-bit hash
                 permutations=(a, b), scheme=scheme)
