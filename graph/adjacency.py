@@ -15,7 +15,11 @@ from collections.abc import MutableMapping
 
 import networkx as nx
 
-__all__ = ["FrozenPred", "freeze_pred"]
+__all__ = ["FrozenPred", "freeze_pred", "APPEND_MAX"]
+
+#: a new predecessor of a node with fewer than this many is appended to its tuple; a node
+#: with more becomes a dict (appending copies the tuple)
+APPEND_MAX = 64
 
 
 class FrozenPred(MutableMapping):
@@ -23,8 +27,9 @@ class FrozenPred(MutableMapping):
     networkx keeps there (predecessor -> key dict, in the order the edges were added).
 
     ``p[u]`` and ``u in p`` look ``v`` up in ``succ[u]`` (a graph's ``_succ[u][v]`` is its
-    ``_pred[v][u]``); a change (``G.add_edge`` of a new predecessor, ``G.remove_edge``,
-    ``G.remove_node``, ``G.clear_edges``) turns it into a dict of its own first, which
+    ``_pred[v][u]``). A new predecessor (``G.add_edge``) is appended to the tuple, up to
+    :data:`APPEND_MAX`; beyond that, and on any other change (``G.remove_edge``,
+    ``G.remove_node``, ``G.clear_edges``), it turns into a dict of its own first, which
     :func:`freeze_pred` compacts again.
 
     Examples
@@ -80,6 +85,14 @@ class FrozenPred(MutableMapping):
         return 1 if type(us) is str else len(us)
 
     def __setitem__(self, u, keydict) -> None:
+        us = self._us
+        if type(us) is not dict and len(self) < APPEND_MAX:
+            # (the caller has set succ[u][v] to keydict: networkx and graph.build set it
+            # first; a new predecessor is appended, the tuple stays)
+            members = self._members()
+            if u not in members:
+                self._us = members + (u,)
+            return
         self._thaw()[u] = keydict
 
     def __delitem__(self, u) -> None:

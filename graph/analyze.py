@@ -172,9 +172,12 @@ class _Forked:
     process instead: the same function on the same data gives the same result (``again()``
     gives that data anew when this process has released it meanwhile)."""
 
-    def __init__(self, name: str, fn, *args, fork: bool = True, again=None):
+    def __init__(self, name: str, fn, *args, fork: bool = True, again=None, strings: list | None = None):
         self.name, self.fn, self.args = name, fn, args
         self.again = again      # gives the arguments anew, if this process has released them
+        # strings both processes hold (the documents' URLs): the result holds these objects,
+        # not copies (the worker sends each as its index: 27 MB at 100k pages)
+        self.strings = strings if fork else None
         self.proc = self.pipe = None
         self.value, self.done = None, False
         if not fork:    # in this process, now (steps keep their order)
@@ -184,7 +187,7 @@ class _Forked:
             ctx = multiprocessing.get_context("fork")
             recv, send = os.pipe()
             try:
-                self.proc = ctx.Process(target=_forked_child, args=(send, fn, args), daemon=True,
+                self.proc = ctx.Process(target=_forked_child, args=(send, fn, args, self.strings), daemon=True,
                                         name="linkprov-" + name.replace(" ", "-"))
                 self.proc.start()
                 self.pipe = open(recv, "rb", buffering=_PIPE_BUFFER)
@@ -208,7 +211,7 @@ class _Forked:
             return self.value
         if self.proc is not None:
             try:
-                ok, value = pickle.load(self.pipe)     # (read as it comes: no copy of the whole pickle)
+                ok, value = _Unpickler(self.pipe, self.strings).load()   # (as it comes: no copy of the pickle)
                 if ok:
                     return value
                 log.warning("%s failed in its worker process (%s); computing it in this process", self.name, value)
@@ -219,6 +222,7 @@ class _Forked:
                 self.pipe.close()
                 self.proc.join()
                 self.proc = None
+                self.strings = None
         return self.fn(*(self.again() if self.again is not None else self.args))
 
 
@@ -226,18 +230,43 @@ class _Forked:
 _PIPE_BUFFER = 1 << 16
 
 
-def _forked_child(fd: int, fn, args) -> None:
+class _Pickler(pickle.Pickler):
+    """Pickles each of ``strings`` (which the reading process holds too) as its index."""
+
+    def __init__(self, file, strings: list | None):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.index = {s: i for i, s in enumerate(strings)} if strings else None
+
+    def persistent_id(self, obj):
+        return self.index.get(obj) if type(obj) is str and self.index is not None else None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads what :class:`_Pickler` wrote with the same ``strings``."""
+
+    def __init__(self, file, strings: list | None):
+        super().__init__(file)
+        self.strings = strings
+
+    def persistent_load(self, pid):
+        if self.strings is None or type(pid) is not int:
+            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+        return self.strings[pid]
+
+
+def _forked_child(fd: int, fn, args, strings: list | None = None) -> None:
     """Run ``fn(*args)`` and write ``(True, result)``, or ``(False, error)``, to the pipe ``fd``
     as one pickle, written as it is made (a result of hundreds of MB is never also held as a
-    pickle's bytes, here or in the parent, which reads it as it comes). A result that does not
-    pickle leaves a broken pickle: the parent computes the step itself."""
+    pickle's bytes, here or in the parent, which reads it as it comes), each of ``strings``
+    as its index. A result that does not pickle leaves a broken pickle: the parent computes
+    the step itself."""
     try:
         out = (True, fn(*args))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which runs fn itself
         out = (False, f"{type(exc).__name__}: {exc}")
     try:
         with open(fd, "wb", buffering=_PIPE_BUFFER) as pipe:
-            pickle.dump(out, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            _Pickler(pipe, strings).dump(out)
     except BrokenPipeError:     # the parent stopped reading: it failed, or computes the step itself
         pass
     except Exception as exc:  # noqa: BLE001 - e.g. a result that does not pickle
@@ -298,8 +327,13 @@ def analyze_records(documents: list[dict], links: list[dict], manifest: dict | N
         return _analyze(documents, links, progress, _forks(documents, workers))
 
 
+def _urls(documents: list[dict]) -> list[str]:
+    """The documents' URLs, the strings a forked step's result shares with this process."""
+    return [d["url"] for d in documents]
+
+
 def _start_document_steps(documents: list[dict], fork: bool) -> "_Forked":
-    return _Forked("stories", _document_steps, documents, fork=fork)
+    return _Forked("stories", _document_steps, documents, fork=fork, strings=_urls(documents) if fork else None)
 
 
 #: the default forks only when this many times the size of ``links.jsonl`` is free memory
@@ -356,8 +390,9 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         gc.freeze()     # what each step keeps lives to the end: out of the collector's way
 
     lap = _Lap()
+    urls = _urls(documents) if fork else None
     # independent steps go to forked processes first (they read the records as they are now)
-    side = _Forked("mirrors", _mirrors, documents, links, fork=fork,
+    side = _Forked("mirrors", _mirrors, documents, links, fork=fork, strings=urls,
                    again=None if reload is None else lambda: reload()[:2])
     if told is None:
         told = _start_document_steps(documents, fork)
@@ -374,7 +409,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         lap("link classes")
         done("link classes")
         # clusters read the link classes' verdicts: in a forked process beside the graph
-        grouped = _Forked("promotional clusters", _clusters, documents, links, classes, fork=fork,
+        grouped = _Forked("promotional clusters", _clusters, documents, links, classes, fork=fork, strings=urls,
                           again=None if reload is None else lambda: (*reload()[:2], classes))
         promo.release()     # the clusters have them (computed, or forked): this process is done with them
         edges = link_edges(documents, links, classes)

@@ -6,6 +6,7 @@ import pickle
 import networkx as nx
 import pytest
 
+from graph import adjacency
 from graph.adjacency import FrozenPred, freeze_pred
 from graph.build import build_graph
 
@@ -22,9 +23,11 @@ def _graph() -> nx.MultiDiGraph:
     return G
 
 
-@pytest.fixture
-def pair():
-    """(plain graph, the same graph frozen)"""
+@pytest.fixture(params=[adjacency.APPEND_MAX, 0], ids=["append", "thaw"])
+def pair(request, monkeypatch):
+    """(plain graph, the same graph frozen); a new predecessor appended to the tuple, or
+    (``APPEND_MAX`` 0) turning it into a dict"""
+    monkeypatch.setattr(adjacency, "APPEND_MAX", request.param)
     H = _graph()
     freeze_pred(H)
     return _graph(), H
@@ -124,12 +127,16 @@ def test_changes_as_plain(pair, change):
     assert _state(H) == _state(G)
 
 
-def test_refreeze_compacts_again(pair):
+def test_new_predecessor_appended_or_thawed_then_compacted(pair):
     _, H = pair
     H.add_edge("d", "hub", key="links_to")
-    assert type(H._pred["hub"]._us) is dict
+    H.add_edge("d", "hub", key="cites")      # (an existing pair: nothing to add)
+    H.add_edge("hub", "lonely", key="cites")      # (no predecessor yet: a dict as networkx makes)
+    thawed = adjacency.APPEND_MAX == 0
+    assert type(H._pred["hub"]._us) is (dict if thawed else tuple)
+    assert type(H._pred["lonely"]) is dict
     freeze_pred(H)
-    assert H._pred["hub"]._us == ("a", "b", "c", "d")
+    assert H._pred["hub"]._us == ("a", "b", "c", "d") and H._pred["lonely"]._us == "hub"
 
 
 def test_missing_predecessor_raises(pair):

@@ -235,6 +235,22 @@ def test_forked_step_gives_its_result_or_runs_here(caplog, how, warning):
     assert step.proc is None and step.pipe.closed
 
 
+def _echo(urls):
+    return {"mirrors": [{"mirror": u, "copy": u + "x"} for u in urls], "first": urls[0]}
+
+
+def test_forked_step_result_shares_the_strings_both_processes_hold():
+    """The documents' URLs in a forked step's result are this process's string objects (each
+    sent as its index), not copies; other strings come as they are."""
+    from graph.analyze import _Forked
+
+    urls = [f"https://a.org/{i}" for i in range(1000)]
+    got = _Forked("test step", _echo, urls, strings=urls).result()
+    assert got == _echo(urls)
+    assert all(m["mirror"] is u for m, u in zip(got["mirrors"], urls)) and got["first"] is urls[0]
+    assert not any(m["copy"] is u for m, u in zip(got["mirrors"], urls))
+
+
 @pytest.mark.parametrize("where", ["load_links", "graph_of"])
 def test_a_failing_analysis_leaves_no_worker_behind(corpus_out, monkeypatch, where):
     """An error in this process (the links unreadable, the graph step raising) while the
