@@ -21,6 +21,7 @@ from graph import stories as stories_mod
 from graph.adjacency import freeze_pred
 from graph.build import add_clusters, add_mirrors, add_sources, graph_of, link_edges, set_roles
 from graph.entities import clear_run_caches
+from graph.memory import give_back
 from graph.mirrors import find_mirrors
 from graph.records import load_documents, load_links, load_records
 from graph.roles import class_counts, document_roles, entity_roles
@@ -111,37 +112,13 @@ class _Lap:
         self.t = now
 
 
-def _give_back() -> None:
-    """Hand the heap memory freed so far back to the system (glibc's ``malloc_trim``; nothing
-    where there is none). CPython returns its empty small-object arenas itself, but the C
-    heap keeps what large strings and arrays (texts, link columns) leave when freed: without
-    this the process stays as large as its largest step."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-def _malloc_trim():
-    global _TRIM
-    if _TRIM is False:
-        try:
-            import ctypes
-            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):     # not glibc
-            _TRIM = None
-    return _TRIM
-
-
-_TRIM = False   # glibc's malloc_trim once looked up (None: there is none)
-
-
 def _drop_texts(documents: list[dict]) -> None:
     """Remove the documents' texts once the steps that read them (stories, the sources named
     in text, mirrors) are done: the graph and the later steps never read them, and they are
     nearly half of the documents' memory (14 of 32 MB at 10k pages, tracemalloc)."""
     for doc in documents:
         doc.pop("text", None)
-    _give_back()
+    give_back()
 
 
 def _keep_urls(documents: list[dict]) -> None:
@@ -149,7 +126,7 @@ def _keep_urls(documents: list[dict]) -> None:
     step that reads more has its result: the steps left (sources, roles) read only the URLs,
     and a forked step that failed has run again by then (on records read anew)."""
     documents[:] = [{"url": doc["url"]} for doc in documents]
-    _give_back()
+    give_back()
 
 
 def _step(name: str, fn, fallback, *args):
@@ -418,11 +395,11 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
             classes = None      # (read again only by a forked step's fallback)
         if reload is not None:
             links.clear()       # the records are ours: freed before the graph takes their place
-            _give_back()
+            give_back()
         lap("link edges")
         G = graph_of(documents, edges)
         del edges
-        _give_back()        # (the link edges' dicts, freed)
+        give_back()        # (the link edges' dicts, freed)
         lap("graph")
         clusters = grouped.result()
         lap("waited for promotional clusters")
@@ -443,6 +420,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         add_mirrors(G, mirrors)
         add_sources(G, sources)
         add_clusters(G, clusters)
+        give_back()     # (what the steps so far freed: the roles' verdicts need not add to it)
         lap("verdicts in the graph")
         doc_roles = document_roles(documents, mirrors, counts)
         del counts
@@ -451,7 +429,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         done("roles")
         set_roles(G, doc_roles, entities)
         freeze_pred(G)      # (the in-edges the verdicts added, compacted as the graph's)
-        _give_back()        # what the last steps freed: the heap is as large as the result
+        give_back()        # what the last steps freed: the heap is as large as the result
         lap("roles")
         done("graph")
         bar.close()

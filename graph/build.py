@@ -20,9 +20,12 @@ import networkx as nx
 from graph.adjacency import freeze_pred
 from graph.entities import entity_of, host_of
 from graph.records import reader
-from graph.verdicts import ReadOnlyDict, evidence_text, to_json as _js
+from graph.verdicts import PackedSignals, ReadOnlyDict, evidence_payload, to_json as _js, unpack
 
 __all__ = ["SharedAttrs", "SharedKeys", "SharedNodeAttrs", "SharedSucc", "build_graph", "link_edges", "graph_of", "edge_key", "add_url", "add_mirrors", "add_sources", "add_clusters", "set_roles", "CLASS_PRIORITY"]
+
+#: the role of a document without a verdict (``role``, ``role_evidence`` of its node)
+UNKNOWN_ROLE = {"role": "unknown", "evidence": []}
 
 #: tie-break when one link target is reached by links of several classes
 CLASS_PRIORITY = ("original", "self", "share", "promotional", "media", "navigation", "content")
@@ -469,6 +472,9 @@ def graph_of(documents: list[dict], edges: dict[str, dict[str, tuple]]) -> nx.Mu
         attrs = {k: doc.get(k) for k in ("title", "published", "content_type", "url_source", "depth")}
         attrs["flags"] = doc.get("flags") or None      # "homograph", "idn": a warning about the host
         attrs["language"] = doc.get("language") or None
+        # the role until set_roles sets it: the dict has its final size now (grown at the
+        # end, 100k dicts at once left 40 MB of their smaller tables free)
+        attrs["role"], attrs["role_evidence"] = UNKNOWN_ROLE["role"], _js(UNKNOWN_ROLE["evidence"])
         G.add_node(doc["url"], kind="document")
         add_url(G, doc["url"], "document", **attrs)
     made: dict[int, SharedKeys] = {}      # id of an edge value (alive in edges) -> its key dict
@@ -533,10 +539,14 @@ def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:
         for url in (m["mirror"], m["original"]):
             if url not in G:
                 add_url(G, url)
-        key = (evidence_text(m), float(m["confidence"]))
+        key = (evidence_payload(m), float(m["confidence"]))
         keys = alone.get(key)
         if keys is None:
-            attrs = SharedAttrs(kind="mirror_of", confidence=key[1], signals=key[0])
+            payload, confidence = key
+            if type(payload) is bytes:      # (packed: the edge unpacks it when read)
+                attrs = PackedSignals({"kind": "mirror_of", "confidence": confidence}, payload)
+            else:
+                attrs = SharedAttrs(kind="mirror_of", confidence=confidence, signals=payload)
             keys = alone[key] = SharedKeys(mirror_of=attrs)
         _shared_edge(G, m["mirror"], m["original"], keys)
     _clear_cache(G)
@@ -628,12 +638,11 @@ def add_clusters(G: nx.MultiDiGraph, clusters: list[dict]) -> None:
 def set_roles(G: nx.MultiDiGraph, doc_roles: dict[str, dict], entities: list[dict]) -> None:
     """``role`` and ``role_evidence`` (JSON) on document and entity nodes; documents
     without a verdict get ``unknown``."""
-    unknown = {"role": "unknown", "evidence": []}
     for node, attrs in G._node.items():     # (no sorted list of every node: 400,000 at 100k pages)
         if attrs.get("kind") == "document":     # (a document's dict is its own, never shared)
-            r = doc_roles.get(node, unknown)
+            r = doc_roles.get(node, UNKNOWN_ROLE)
             attrs["role"] = r["role"]
-            attrs["role_evidence"] = evidence_text(r)
+            attrs["role_evidence"] = unpack(evidence_payload(r))    # (a str payload is itself)
     for e in entities:
         node = f"entity:{e['entity']}"
         if node not in G:

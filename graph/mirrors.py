@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from crawler.extract.links import attribution_markers
 from crawler.extract.urls import BARE_URL_RE, normalize_url, trim_autolink
 from graph.entities import entity_of, run_cache
+from graph.memory import give_back
 from graph.records import column, reader
 from graph.verdicts import Verdict, to_json
 from graph.text import (  # noqa: F401 - normalize_text: for the doctests
@@ -625,6 +626,8 @@ def near_duplicates(documents: list[dict], threshold: float | None = None,
         j = len(a & b) / len(a | b)
         if j >= threshold:
             out.append({"a": urls[x], "b": urls[y], "jaccard": round(j, 3)})
+    del texts, sigs, cache
+    give_back()     # (the texts, 150 MB at 100k pages: the verdicts that follow never reuse that heap)
     return sorted(out, key=lambda p: (p["a"], p["b"]))
 
 
@@ -811,19 +814,21 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
         pair["direction"] = {"mirror": m, "original": o, "reason": reason}
         w = round(cfg["weights"]["near_duplicate"] * pair["jaccard"] * certainty, 3)
         evidence[(m, o)].append(_ev("near_duplicate", f"Jaccard {pair['jaccard']:.2f} of normalized text; {reason}", weight=w))
+    texts: dict = {}        # packed evidence -> itself: the verdicts of a rule share one
     mirrors = []
-    for (m, o), evs in sorted(evidence.items()):
+    for m, o in sorted(evidence):   # (each pair's evidence list freed once its verdict is made)
+        evs = evidence.pop((m, o))
         conf = combine(evs)
         if conf >= cfg["min_confidence"]:
-            mirrors.append({"mirror": m, "original": o, "confidence": conf, "evidence": _dedup(evs)})
+            mirrors.append(Verdict.of({"mirror": m, "original": o, "confidence": conf, "evidence": _dedup(evs)},
+                                      texts, packed=True))
+    del evidence
     # rule predictions for links never crawled
     targets = set(column(links, "target")) - {None, ""} - set(docs)
     known = {m["mirror"] for m in mirrors}
     for pred in apply_rules(rules, targets - known):
-        mirrors.append({**pred, "evidence": _dedup(pred["evidence"])})
+        mirrors.append(Verdict.of({**pred, "evidence": _dedup(pred["evidence"])}, texts, packed=True))
     mirrors.sort(key=lambda x: (x["mirror"], x["original"]))
-    texts: dict = {}        # evidence text -> itself: the verdicts of a rule share one
-    mirrors = [Verdict.of(m, texts) for m in mirrors]
     return {
         "mirrors": mirrors,
         "mirror_rules": [r.to_dict() for r in rules],

@@ -347,7 +347,7 @@ def test_document_roles_are_the_provenance_entries_sharing_equal_evidence():
         ("https://o.com/2", "https://o.com/2", "original"), ("https://m.org/0", "https://m.org/0", "mirror")]
     first, second = roles["https://o.com/1"], roles["https://o.com/2"]
     assert first["evidence"] == [{"signal": "original_of", "detail": "mirrored by 1 URL"}]
-    assert first.evidence_text is second.evidence_text      # one string for equal evidence
+    assert first.payload is second.payload      # one string for equal evidence
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])

@@ -308,7 +308,11 @@ def test_mirror_verdicts_of_equal_evidence_share_their_edge_dicts(url_graph):
     e1, e2, e3, e4, e5 = (G.edges[m["mirror"], m["original"], "mirror_of"] for m in mirrors + [verdict])
     assert e1 is e2 is e3 and e4 is not e1 and e4["confidence"] == 0.5
     assert e1 == {"kind": "mirror_of", "confidence": 0.9, "signals": build._js([rule])}
-    assert e5["signals"] is verdict.evidence_text         # the verdict's own text, not a copy
+    assert e5["signals"] is verdict.payload         # the verdict's own text, not a copy
+    packed = Verdict.of({**verdict, "mirror": "https://b.org/6", "original": "https://o.org/6"}, packed=True)
+    build.add_mirrors(G, [packed])
+    e6 = G.edges["https://b.org/6", "https://o.org/6", "mirror_of"]
+    assert e6.payload is packed.payload and e6 == {**e5, "signals": packed.evidence_text}  # packed, shared
     assert G._succ["https://b.org/1"]["https://o.org/1"] is G._succ["https://b.org/2"]["https://o.org/2"]
     with pytest.raises(GraphError, match=r"G = G\.copy\(\)"):
         e1["confidence"] = 1.0

@@ -78,7 +78,7 @@ def test_a_rules_verdicts_share_one_evidence_item():
                                                           "marker_kind": "original"}] +
                          [{"source": SEED_M, "target": u, "href": u} for u in urls])
     predicted = [m for m in found["mirrors"] if m["mirror"] in urls]
-    assert len(predicted) == 5 and len({id(m.evidence_text) for m in predicted}) == 1   # one text for all
+    assert len(predicted) == 5 and len({id(m.payload) for m in predicted}) == 1   # one payload for all
     assert {type(m) for m in found["mirrors"]} == {Verdict}
 
 

@@ -6,16 +6,16 @@ import pickle
 import pytest
 
 from crawler.errors import GraphError
-from graph.verdicts import Verdict, to_json
+from graph.verdicts import PackedSignals, Verdict, pack, to_json, unpack
 
 PLAIN = {"mirror": "https://m.org/a", "original": "https://o.com/a", "confidence": 0.9,
          "evidence": [{"signal": "original_link", "detail": "原文地址", "weight": 0.9},
                       {"signal": "near_duplicate", "detail": "Jaccard 0.93"}]}
 
 
-@pytest.fixture
-def verdict():
-    return Verdict.of(PLAIN)
+@pytest.fixture(params=[False, True], ids=["text", "packed"])
+def verdict(request):
+    return Verdict.of(PLAIN, packed=request.param)
 
 
 @pytest.mark.parametrize("read", [
@@ -91,10 +91,36 @@ def test_equal_evidence_is_one_string():
     texts = {}
     a = Verdict.of(PLAIN, texts)
     b = Verdict.of({**PLAIN, "mirror": "https://m.org/b", "evidence": copy.deepcopy(PLAIN["evidence"])}, texts)
-    assert a.evidence_text is b.evidence_text and a.evidence_text == to_json(PLAIN["evidence"])
+    assert a.payload is b.payload and a.evidence_text == to_json(PLAIN["evidence"])
     assert len(texts) == 1
 
 
 def test_a_verdict_holds_an_item_besides_its_evidence():
     with pytest.raises(ValueError, match="an item besides"):
         Verdict({}, "[]")
+
+
+EDGE = {"kind": "mirror_of", "confidence": 0.9, "signals": to_json(PLAIN["evidence"])}
+
+
+@pytest.mark.parametrize("read", [
+    lambda e: e["signals"],
+    lambda e: (e.get("signals"), e.get("nothing", 0), "signals" in e, len(e)),
+    lambda e: (list(e), list(e.items()), dict(e), {**e}),
+    lambda e: json.loads(json.dumps(e)),
+    lambda e: pickle.loads(pickle.dumps(e)),
+    lambda e: copy.deepcopy(e),
+])
+def test_packed_signals_read_as_the_edge_dict(read):
+    """A mirror_of edge's attribute dict holding its verdict's packed evidence reads as the
+    plain attribute dict, ``signals`` last."""
+    verdict = Verdict.of(PLAIN, packed=True)
+    edge = PackedSignals({"kind": "mirror_of", "confidence": 0.9}, verdict.payload)
+    assert type(verdict.payload) is bytes and read(edge) == read(dict(EDGE))
+    with pytest.raises(GraphError, match=r"G = G\.copy\(\)"):
+        edge["signals"] = "[]"
+
+
+@pytest.mark.parametrize("text", ["", "[]", to_json(PLAIN["evidence"]), "原文地址" * 500, "\ud800 lone surrogate"])
+def test_pack_round_trips(text):
+    assert unpack(pack(text)) == text and unpack(text) is text
