@@ -17,7 +17,8 @@ are the cost of the adjacency alone, measured with tracemalloc:
   every change of an edge has to replace its key dict first;
 - ``digraph``: ``nx.DiGraph`` (no key dict): the adjacency's floor;
 - ``linkprov``: what ``graph.build`` writes now (``_add_links_to``: keyed by kind, a
-  :class:`graph.build.SharedKeys` per distinct edge value).
+  :class:`graph.build.SharedKeys` per distinct edge value; the in-edges as tuples,
+  :class:`graph.adjacency.FrozenPred`).
 """
 from __future__ import annotations
 
@@ -74,8 +75,11 @@ def bytes_per_edge(edges: int = 376_000, seed: int = 0) -> dict[str, float]:
         before = tracemalloc.get_traced_memory()[0]
         if layout == "linkprov":
             made: dict = {}
+            later: dict = {}
             for u in sorted(edge_values):
-                build._add_links_to(G, u, edge_values[u], sorted(edge_values[u]), made)
+                build._add_links_to(G, u, edge_values[u], sorted(edge_values[u]), made, later)
+            build._add_preds(G, later)
+            del later
         elif layout == "digraph":
             for u, v in pairs:
                 succ[u][v] = pred[v][u] = attrs

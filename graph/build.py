@@ -17,7 +17,7 @@ from collections import Counter
 
 import networkx as nx
 
-from graph.adjacency import freeze_pred
+from graph.adjacency import FrozenPred, freeze_pred
 from graph.entities import entity_of, host_of
 from graph.records import reader
 from graph.verdicts import PackedSignals, ReadOnlyDict, evidence_payload, to_json as _js, unpack
@@ -382,13 +382,7 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
         targets = adj.get(src)
         if targets is None:
             targets = adj[src] = {}
-        seen = targets.get(target)
-        if seen is None:
-            targets[target] = key
-        elif type(seen) is list:
-            seen.append(key)
-        else:
-            targets[target] = [seen, key]
+        _gather(targets, target, key)
     for targets in adj.values():        # each key, or key list, becomes the edge's value
         for target, keys in targets.items():
             if type(keys) is list:
@@ -405,6 +399,18 @@ def link_edges(documents: list[dict], links: list[dict], classes: list[str]) -> 
                     value = single[keys] = share(value, value)
                 targets[target] = value
     return adj
+
+
+def _gather(d: dict, k, item) -> None:
+    """``d[k] = item``, or the list of ``k``'s items once it is given again (most keys get
+    one: no list object for them)."""
+    seen = d.get(k)
+    if seen is None:
+        d[k] = item
+    elif type(seen) is list:
+        seen.append(item)
+    else:
+        d[k] = [seen, item]
 
 
 def _edge_value(classes: list[str], texts, flags, class_json: dict, anchor_json: dict) -> tuple:
@@ -478,29 +484,33 @@ def graph_of(documents: list[dict], edges: dict[str, dict[str, tuple]]) -> nx.Mu
         G.add_node(doc["url"], kind="document")
         add_url(G, doc["url"], "document", **attrs)
     made: dict[int, SharedKeys] = {}      # id of an edge value (alive in edges) -> its key dict
+    later: dict = {}        # target -> the documents linking to it (a list, or the one URL)
     for u in sorted(edges):     # (the URL nodes in the order of their first (document, target))
         targets = edges[u]
         order = sorted(targets)
         for v in order:
             if v not in G:
                 add_url(G, v, flags=targets[v][4])
-        _add_links_to(G, u, targets, order, made)
+        _add_links_to(G, u, targets, order, made, later)
+    _add_preds(G, later)
+    del later
     freeze_pred(G)      # (the in-edges as tuples: the graph's largest part as dicts)
     _clear_cache(G)
     return G
 
 
 def _add_links_to(G: nx.MultiDiGraph, u: str, targets: dict[str, tuple], order: list[str],
-                  made: dict[int, "SharedKeys"]) -> None:
+                  made: dict[int, "SharedKeys"], later: dict) -> None:
     """The ``links_to`` edge from document ``u`` to each of ``order`` (its ``targets``, sorted;
     all in ``G``), as ``G.add_edge(u, v, key="links_to", kind="links_to", ...)`` adds it.
 
-    Written into the adjacency (``G._succ`` / ``G._pred``: one key dict shared by both, as
-    ``add_edge`` stores it); the caller clears networkx's cache once at the end: ``add_edge``
-    checks and clears per call, a third of the graph step's time at millions of edges. Equal
-    edge values (one tuple in ``edges``) give one :class:`SharedAttrs` and, on pairs that hold
-    no other edge, one :class:`SharedKeys` (``made``: id of a value -> its key dict, for the
-    whole graph)."""
+    Written into the adjacency (``G._succ``; the in-edge of a new pair goes to ``later``,
+    target -> its predecessors, which :func:`_add_preds` writes into ``G._pred``: the
+    3.8M in-edges at 100k pages as lists, not dicts, until they are frozen); the caller
+    clears networkx's cache once at the end: ``add_edge`` checks and clears per call, a
+    third of the graph step's time at millions of edges. Equal edge values (one tuple in
+    ``edges``) give one :class:`SharedAttrs` and, on pairs that hold no other edge, one
+    :class:`SharedKeys` (``made``: id of a value -> its key dict, for the whole graph)."""
     succ, pred = G._succ, G._pred
     for v in order:
         value = targets[v]
@@ -513,9 +523,26 @@ def _add_links_to(G: nx.MultiDiGraph, u: str, targets: dict[str, tuple], order: 
             keys = made[id(value)] = SharedKeys(links_to=SharedAttrs(attrs))
         keydict = succ[u].get(v)
         if keydict is None:         # (u -> v holds no edge yet: the common case)
-            succ[u][v] = pred[v][u] = keys
+            succ[u][v] = keys
+            _gather(later, v, u)
         else:                       # the pairs are distinct: links_to is not in it
             succ[u][v] = pred[v][u] = {**keydict, "links_to": keys["links_to"]}
+
+
+def _add_preds(G: nx.MultiDiGraph, later: dict) -> None:
+    """The in-edges :func:`_add_links_to` left in ``later`` (target -> its predecessors, a
+    list or the one URL, in the order their edges were added), after those the target
+    has: as a :class:`graph.adjacency.FrozenPred` where it has none."""
+    succ, pred = G._succ, G._pred
+    for v, us in later.items():
+        have = pred[v]
+        if not have and type(us) is str:
+            pred[v] = FrozenPred(succ, v, us)
+        elif not have:
+            pred[v] = FrozenPred(succ, v, tuple(us))
+        else:
+            for u in ((us,) if type(us) is str else us):
+                have[u] = succ[u][v]
 
 
 def add_mirrors(G: nx.MultiDiGraph, mirrors: list[dict]) -> None:

@@ -11,7 +11,7 @@ from graph.build import graph_of, link_edges
 _A, _B, _C = "https://a.org/1", "https://a.org/2", "https://b.org/x"
 
 
-def _plain(G, u, targets, order, made):
+def _plain(G, u, targets, order, made, later):
     """The oracle: one ``G.add_edge`` per pair, as graph_of once did it."""
     for v in order:
         link_class, count, classes, anchors, _ = targets[v]
