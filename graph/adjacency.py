@@ -48,6 +48,11 @@ class FrozenPred(MutableMapping):
     def __init__(self, succ: dict, v, us):
         self._succ, self._v, self._us = succ, v, us
 
+    @classmethod
+    def of(cls, succ: dict, v, predecessors) -> "FrozenPred":
+        """The in-edges of ``v`` from ``predecessors`` (an iterable, in their order)."""
+        return cls(succ, v, _compact(predecessors))
+
     def _members(self) -> tuple:
         us = self._us
         return (us,) if type(us) is str else us
@@ -136,14 +141,13 @@ def freeze_pred(G: nx.MultiDiGraph | nx.DiGraph) -> None:
     succ, pred = G._succ, G._pred
     for v, d in pred.items():       # (values replaced, no key added: the dict's size stays)
         if type(d) is FrozenPred:
-            if type(d._us) is not dict:
-                continue
-            d = d._us
-        if not d:
-            continue
-        us = tuple(d)
-        frozen = FrozenPred(succ, v, us[0] if len(us) == 1 and type(us[0]) is str else us)
-        if type(pred[v]) is FrozenPred:
-            pred[v]._us = frozen._us
-        else:
-            pred[v] = frozen
+            if type(d._us) is dict and d._us:       # (turned into a dict by a change)
+                d._us = _compact(d._us)
+        elif d:
+            pred[v] = FrozenPred.of(succ, v, d)
+
+
+def _compact(predecessors) -> str | tuple:
+    """Predecessors as a :class:`FrozenPred` holds them: the one string itself, else a tuple."""
+    us = tuple(predecessors)
+    return us[0] if len(us) == 1 and type(us[0]) is str else us

@@ -270,9 +270,9 @@ def _places(G, host: str | None, ent: str | None) -> tuple[str | None, str | Non
     ``part_of`` edge host -> entity): ``(host node, entity node the URL is part_of directly)``,
     the latter on shared platforms only (where one host serves many entities); None where
     there is none."""
-    same = _memo(G)["str"].setdefault     # (one string per node name: edges hold it as their key)
-    hnode = same(f"host:{host}", f"host:{host}") if host else None
-    enode = same(f"entity:{ent}", f"entity:{ent}") if ent else None
+    name = _memo(G)["str"].setdefault     # (one string per node name: edges hold it as their key)
+    hnode = name(n := f"host:{host}", n) if host else None
+    enode = name(n := f"entity:{ent}", n) if ent else None
     if hnode is not None and hnode not in G._node:
         G.add_node(hnode, kind="host", name=host)
     if enode is not None and enode not in G._node:
@@ -474,13 +474,14 @@ def graph_of(documents: list[dict], edges: dict[str, dict[str, tuple]]) -> nx.Mu
     ('["idn"]', 1)
     """
     G = nx.MultiDiGraph()
+    unknown_evidence = _js(UNKNOWN_ROLE["evidence"])
     for doc in sorted(documents, key=lambda d: d["url"]):
         attrs = {k: doc.get(k) for k in ("title", "published", "content_type", "url_source", "depth")}
         attrs["flags"] = doc.get("flags") or None      # "homograph", "idn": a warning about the host
         attrs["language"] = doc.get("language") or None
         # the role until set_roles sets it: the dict has its final size now (grown at the
         # end, 100k dicts at once left 40 MB of their smaller tables free)
-        attrs["role"], attrs["role_evidence"] = UNKNOWN_ROLE["role"], _js(UNKNOWN_ROLE["evidence"])
+        attrs["role"], attrs["role_evidence"] = UNKNOWN_ROLE["role"], unknown_evidence
         G.add_node(doc["url"], kind="document")
         add_url(G, doc["url"], "document", **attrs)
     made: dict[int, SharedKeys] = {}      # id of an edge value (alive in edges) -> its key dict
@@ -535,13 +536,12 @@ def _add_preds(G: nx.MultiDiGraph, later: dict) -> None:
     has: as a :class:`graph.adjacency.FrozenPred` where it has none."""
     succ, pred = G._succ, G._pred
     for v, us in later.items():
+        members = (us,) if type(us) is str else us
         have = pred[v]
-        if not have and type(us) is str:
-            pred[v] = FrozenPred(succ, v, us)
-        elif not have:
-            pred[v] = FrozenPred(succ, v, tuple(us))
+        if not have:
+            pred[v] = FrozenPred.of(succ, v, members)
         else:
-            for u in ((us,) if type(us) is str else us):
+            for u in members:
                 have[u] = succ[u][v]
 
 
