@@ -21,7 +21,7 @@ from graph import stories as stories_mod
 from graph.adjacency import freeze_pred
 from graph.build import add_clusters, add_mirrors, add_sources, graph_of, link_edges, set_roles
 from graph.entities import clear_run_caches
-from graph.memory import give_back
+from graph.memory import give_back, taken
 from graph.mirrors import find_mirrors
 from graph.records import load_documents, load_links, load_records
 from graph.roles import class_counts, document_roles, entity_roles
@@ -231,12 +231,19 @@ class _Unpickler(pickle.Unpickler):
         return self.strings[pid]
 
 
+#: True in a forked step's process: the records it sees are its own copy, which it may release
+#: as it reads them (the caller's stay as they are)
+_IN_WORKER = False
+
+
 def _forked_child(fd: int, fn, args, strings: list | None = None) -> None:
     """Run ``fn(*args)`` and write ``(True, result)``, or ``(False, error)``, to the pipe ``fd``
     as one pickle, written as it is made (a result of hundreds of MB is never also held as a
     pickle's bytes, here or in the parent, which reads it as it comes), each of ``strings``
     as its index. A result that does not pickle leaves a broken pickle: the parent computes
     the step itself."""
+    global _IN_WORKER
+    _IN_WORKER = True
     try:
         out = (True, fn(*args))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which runs fn itself
@@ -250,9 +257,13 @@ def _forked_child(fd: int, fn, args, strings: list | None = None) -> None:
         log.warning("cannot send the result back: %s: %s", type(exc).__name__, exc)
 
 
-def _mirrors(documents: list[dict], links: list[dict]) -> dict:
+def _mirrors(documents: list[dict], links: list[dict], owned: bool = False) -> dict:
+    """The mirror step. The documents' texts are released as they are read when the records
+    are this process's own (``owned``: the analysis's, with no text step after it; or a
+    worker's copy)."""
     lap = _Lap()
-    found = find_mirrors(documents, links, publisher_entities())   # boilerplate: near_duplicates finds it
+    found = find_mirrors(documents, links, publisher_entities(),   # boilerplate: near_duplicates finds it
+                         release_texts=owned or _IN_WORKER)
     lap("mirrors")
     # only what the analysis reads goes back (from a forked step, through a pipe): not the
     # near-duplicate pairs or the rule objects, which hold every pair they were learned from
@@ -268,14 +279,20 @@ def _clusters(documents: list[dict], links: list[dict], classes: list[str]) -> l
 
 def _document_steps(documents: list[dict]) -> tuple[list, list]:
     """The steps that read only the documents: stories, and the sources the documents
-    name (``find_sources`` adds those of the mirrors later)."""
+    name (``find_sources`` adds those of the mirrors later). In a worker, the texts are
+    released once the sources are read from them (stories read only their folded form),
+    and the folded texts as the stories normalize them."""
     lap = _Lap()
     folded = [fold(d.get("text")) for d in documents]    # both steps fold each text: once
     lap("folded texts")
-    stories = _step("stories", stories_mod.find_stories, [], documents, folded)
-    lap("stories")
     mentions = source_mentions(documents, folded)
     lap("source mentions")
+    if _IN_WORKER:
+        _drop_texts(documents)
+        stories = _step("stories", stories_mod.find_stories, [], documents, taken(folded))
+    else:
+        stories = _step("stories", stories_mod.find_stories, [], documents, folded)
+    lap("stories")
     return stories, mentions
 
 
@@ -309,8 +326,9 @@ def _urls(documents: list[dict]) -> list[str]:
     return [d["url"] for d in documents]
 
 
-def _start_document_steps(documents: list[dict], fork: bool) -> "_Forked":
-    return _Forked("stories", _document_steps, documents, fork=fork, strings=_urls(documents) if fork else None)
+def _start_document_steps(documents: list[dict], fork: bool, again=None) -> "_Forked":
+    return _Forked("stories", _document_steps, documents, fork=fork, strings=_urls(documents) if fork else None,
+                   again=again)
 
 
 #: the default forks only when this many times the size of ``links.jsonl`` is free memory
@@ -369,14 +387,13 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
     lap = _Lap()
     urls = _urls(documents) if fork else None
     # independent steps go to forked processes first (they read the records as they are now)
-    side = _Forked("mirrors", _mirrors, documents, links, fork=fork, strings=urls,
+    side = _Forked("mirrors", _mirrors, documents, links, reload is not None, fork=fork, strings=urls,
                    again=None if reload is None else lambda: reload()[:2])
     if told is None:
         told = _start_document_steps(documents, fork)
-    if reload is not None and not fork:
-        # the records are ours and the steps that read the texts have run (in this process):
-        # forked, the children read them as they were at the fork, and this process leaves the
-        # pages it shares with them alone
+    if reload is not None:
+        # the records are ours and the steps that read the texts have run, or have their own
+        # copy (forked: the heap the texts leave here takes the link classes and the graph)
         _drop_texts(documents)
     grouped = None
     try:
@@ -509,7 +526,8 @@ def analyze(out_dir: str | Path, progress: bool = False,
     with _long_lived():     # the records loaded here are the analysis's own: it frees them early
         links_path = Path(out_dir) / "links.jsonl"
         fork = _forks(documents, workers, links_path.stat().st_size if links_path.is_file() else None)
-        told = _start_document_steps(documents, fork)   # they need no links: begin while those are read
+        # they need no links: begin while those are read (again: this process drops the texts)
+        told = _start_document_steps(documents, fork, again=lambda: (load_documents(out_dir)[0],))
         try:
             links = load_links(out_dir, manifest)
         except BaseException:

@@ -1,10 +1,11 @@
 """Handing freed heap memory back to the system, for the analysis's steps that free a lot
-at once (the link records, the normalized texts of the near-duplicate step)."""
+at once (the link records, the normalized texts of the near-duplicate step), and handing
+a list's items on, for the steps that free each item as they read it."""
 from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["give_back"]
+__all__ = ["give_back", "taken"]
 
 
 def give_back() -> None:
@@ -21,6 +22,22 @@ def give_back() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def taken(items: list):
+    """Yield the items of ``items`` in order, removing each from the list as it is given:
+    the list ends empty, and each item lives only as long as the reader keeps it (a step
+    that turns each of 100,000 texts into another holds one of them at a time, not both).
+
+    Examples
+    --------
+    >>> texts = ["a", "b", "c"]
+    >>> [t.upper() for t in taken(texts)], texts
+    (['A', 'B', 'C'], [])
+    """
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 @lru_cache(maxsize=1)

@@ -33,10 +33,12 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
 
+from graph.memory import taken
 from graph.text import (
     NUM_PERM, candidate_pairs, content_texts, normalize_text, text_signatures,
 )
@@ -348,9 +350,10 @@ def close_pairs(docs: list[int], days: list[int | None], window: int):
             yield (u, k) if u < k else (k, u)
 
 
-def story_pairs(documents: list[dict], folded: list[str] | None = None) -> list[tuple[int, int, float, list[dict]]]:
+def story_pairs(documents: list[dict], folded: Iterable[str] | None = None) -> list[tuple[int, int, float, list[dict]]]:
     """Pairs of documents (by index) that belong to one story, with score and evidence.
-    ``folded``: each document's ``graph.text.fold`` of its text, if the caller has them.
+    ``folded``: each document's ``graph.text.fold`` of its text, if the caller has them (a list,
+    or an iterator read once).
 
     Examples
     --------
@@ -363,11 +366,11 @@ def story_pairs(documents: list[dict], folded: list[str] | None = None) -> list[
     # site template lines: any line shared by three or more pages of one site with
     # different titles (templates, series intros, video-player notices); a superset of
     # the default boilerplate rule, which also asks for a share of the site's pages
-    texts = []
-    for d, body in zip(documents, content_texts(documents, min_docs=3, min_share=0.0, folded=folded)):
+    texts = content_texts(documents, min_docs=3, min_share=0.0, folded=folded)
+    for k, (d, body) in enumerate(zip(documents, texts)):      # each in its place: one list, not two
         title = normalize_text(d.get("title"))
         text = f"{title}\n{body}" if title and title not in body else body
-        texts.append(_URL.sub(" ", text))
+        texts[k] = _URL.sub(" ", text)
     usable = [sum(map(len, t.split())) >= MIN_CHARS for t in texts]   # characters but white space
     dates = [_date(d.get("published")) for d in documents]
     pairs: dict[tuple[int, int], tuple[float, list[dict]]] = {}
@@ -451,16 +454,18 @@ def story_pairs(documents: list[dict], folded: list[str] | None = None) -> list[
     return [(i, j, sc, ev) for (i, j), (sc, ev) in sorted(pairs.items())]
 
 
-def find_stories(documents: list[dict], folded: list[str] | None = None) -> list[dict]:
+def find_stories(documents: list[dict], folded: Iterable[str] | None = None) -> list[dict]:
     """Group documents about the same event into stories.
 
     Parameters
     ----------
     documents : list of dict
         Records of ``documents.jsonl`` (``url``, ``title``, ``text``, ``published``).
-    folded : list of str, optional
+    folded : iterable of str, optional
         Each document's ``graph.text.fold`` of its ``text``, in the order of ``documents``
-        (computed here if None; a caller that folds the texts for another step passes them).
+        (computed here if None; a caller that folds the texts for another step passes them,
+        as a list it keeps, or as ``graph.memory.taken(list)``: then each is freed as the
+        stories normalize it).
 
     Returns
     -------
@@ -485,7 +490,10 @@ def find_stories(documents: list[dict], folded: list[str] | None = None) -> list
             by_url[d["url"]] = k
     order = [by_url[u] for u in sorted(by_url)]     # input order never matters
     documents = [documents[k] for k in order]
-    pairs = story_pairs(documents, None if folded is None else [folded[k] for k in order])
+    if folded is not None:
+        folded = list(folded)
+        folded = taken([folded[k] for k in order])     # each freed as the stories normalize it
+    pairs = story_pairs(documents, folded)
     parent = list(range(len(documents)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(documents))}
     strength: dict[int, list[float]] = {i: [] for i in range(len(documents))}

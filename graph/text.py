@@ -206,11 +206,12 @@ def _normalized(folded: str) -> str:
 
 
 def content_texts(documents: list[dict], boilerplate: set[str] | None = None, min_docs: int = 3,
-                  min_share: float = 0.3, folded: list[str] | None = None) -> list[str]:
+                  min_share: float = 0.3, folded: Iterable[str] | None = None) -> list[str]:
     """``content_text`` of each document, its text folded once: the boilerplate, when not
     given, is ``boilerplate_lines(documents, min_docs, min_share)`` found from the same
     folded lines (each line would otherwise be folded twice). ``folded``: each document's
-    :func:`fold` of its text, in the order of ``documents``, when the caller has them.
+    :func:`fold` of its text, in the order of ``documents``, when the caller has them (any
+    iterable: read once, each text in turn).
 
     Examples
     --------

@@ -90,10 +90,10 @@ def test_a_failed_worker_loses_nothing(corpus_records, one_process, monkeypatch,
 def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, one_process, workers,
                                                                     monkeypatch):
     """``analyze(out)`` owns the records it reads: it empties the link list before building
-    the graph (the records are most of the memory), with the same result; in one process it
-    also drops the documents' texts once the steps that read them have run (forked, the
-    children read them: this process leaves them as they are until their results are in), and
-    in both it keeps only their URLs once the steps that read more are done."""
+    the graph (the records are most of the memory), with the same result; it drops the
+    documents' texts once the steps that read them have run (in one process) or have started
+    (forked: the children read their own copy), and keeps only their URLs once the steps that
+    read more are done."""
     import graph.analyze as analyze_mod
 
     read, at_graph, texts, at_roles = [], [], [], []
@@ -120,7 +120,7 @@ def test_analysis_of_a_folder_frees_its_records_and_gives_the_same(corpus_out, o
     assert at_graph == [0] and read[0] == []     # the link list was emptied before the graph
     documents = load_documents(corpus_out)[0]
     assert sum("text" in d for d in documents) > 0
-    assert texts == [0 if workers == 1 else len(documents)]
+    assert texts == [0]
     # once every step that reads more has run, only the documents' URLs are kept
     assert at_roles == [{"url"}]
 
@@ -362,3 +362,17 @@ def test_document_roles_mirror_of_several_originals(order):
         {"signal": "mirror_of", "detail": "mirrors https://o1.com/a (confidence 0.9)"},
         {"signal": "mirror_of", "detail": "mirrors https://o2.com/a (confidence 0.6)"}]
     assert roles["https://o1.com/a"]["role"] == "original"
+
+
+def test_a_workers_document_steps_release_its_texts_with_the_same_result(corpus_out, monkeypatch):
+    """In a forked worker (its own copy of the records) the document steps drop the texts once
+    the sources are read from them, and hand the folded texts on to the stories: the same
+    stories and source mentions as in the caller's process, where the records stay whole."""
+    import graph.analyze as analyze_mod
+
+    kept, released = load_documents(corpus_out)[0], load_documents(corpus_out)[0]
+    expected = analyze_mod._document_steps(kept)
+    assert expected[0] and expected[1] and all("text" in d for d in kept)    # stories and mentions
+    monkeypatch.setattr(analyze_mod, "_IN_WORKER", True)
+    assert analyze_mod._document_steps(released) == expected
+    assert [d for d in released if "text" in d] == []

@@ -227,3 +227,30 @@ def test_near_duplicates_url_given_twice(first, last, expected):
             {"url": "https://b.org/1", "text": body}]
     pairs = near_duplicates(docs)
     assert [p["jaccard"] for p in pairs if (p["a"], p["b"]) == ("https://a.org/1", "https://b.org/1")] == expected
+
+
+def _released_docs():
+    """Copies of one article: one states its original in its text, one shares a template line
+    with another page of its site (boilerplate), one is an unrelated page."""
+    template = "Home | News | 關於我們"
+    return [
+        {"url": "https://m.org/1", "text": f"{template}\n{BODY}\n原文地址：https://www.epochtimes.com/gb/1.htm"},
+        {"url": "https://m.org/2", "text": f"{template}\nA different story about the weather in Paris today."},
+        {"url": "https://m.org/3", "text": f"{template}\nFootball scores and league tables of the weekend."},
+        {"url": "https://r.org/1", "text": BODY},
+        {"url": "https://www.epochtimes.com/gb/1.htm", "text": BODY, "published": "2025-09-04"},
+    ]
+
+
+def test_released_texts_give_the_same_mirrors():
+    """``release_texts`` (a caller that owns the records) removes each text once read, after
+    the statements in it are read too: the same verdicts and near-duplicates."""
+    kept, released = _released_docs(), _released_docs()
+    expected, got = find_mirrors(kept, []), find_mirrors(released, [], release_texts=True)
+    assert {(m["mirror"], m["original"]) for m in got["mirrors"]} >= {    # (stated, near-duplicate)
+        ("https://m.org/1", "https://www.epochtimes.com/gb/1.htm"),
+        ("https://r.org/1", "https://www.epochtimes.com/gb/1.htm")}
+    assert [dict(m) for m in got["mirrors"]] == [dict(m) for m in expected["mirrors"]]
+    assert got["near_duplicates"] == expected["near_duplicates"]
+    assert [d for d in released if "text" in d] == []
+    assert kept == _released_docs()     # without it, the records are left as they are

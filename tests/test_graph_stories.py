@@ -380,3 +380,19 @@ def test_close_pairs_are_the_pairs_within_the_window(docs, days, window):
     got = list(close_pairs(docs, days, window))
     assert len(got) == len(set(got)) and all(i < j for i, j in got)
     assert set(got) == _close_pairs_plainly(docs, days, window)
+
+
+def test_folded_texts_handed_on_give_the_same_stories():
+    """Folded texts given as ``graph.memory.taken(list)`` (each freed as it is normalized) give
+    the stories of the same texts kept in a list, or folded by ``find_stories`` itself."""
+    from graph.memory import taken
+    from graph.text import fold
+
+    docs = _jsonl("seed_documents.jsonl") + [{"url": "https://x.org/other", "published": "2025-09-05",
+                                              "text": "今年的中秋节月饼价格上涨，商家推出新口味，月饼礼盒也更贵。" * 6}]
+    docs = list(reversed(docs))     # (find_stories sorts them by URL: the folded texts follow)
+    folded = [fold(d.get("text")) for d in docs]
+    expected = find_stories(docs)
+    assert expected and find_stories(docs, list(folded)) == expected
+    assert find_stories(docs, taken(folded)) == expected
+    assert folded == []
