@@ -260,10 +260,11 @@ def _forked_child(fd: int, fn, args, strings: list | None = None) -> None:
 def _mirrors(documents: list[dict], links: list[dict], owned: bool = False) -> dict:
     """The mirror step. The documents' texts are released as they are read when the records
     are this process's own (``owned``: the analysis's, with no text step after it; or a
-    worker's copy)."""
+    worker's copy), the link records too in a worker (in this process the link classes
+    read them next)."""
     lap = _Lap()
     found = find_mirrors(documents, links, publisher_entities(),   # boilerplate: near_duplicates finds it
-                         release_texts=owned or _IN_WORKER)
+                         release_texts=owned or _IN_WORKER, release_links=_IN_WORKER)
     lap("mirrors")
     # only what the analysis reads goes back (from a forked step, through a pipe): not the
     # near-duplicate pairs or the rule objects, which hold every pair they were learned from
@@ -406,6 +407,7 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         grouped = _Forked("promotional clusters", _clusters, documents, links, classes, fork=fork, strings=urls,
                           again=None if reload is None else lambda: (*reload()[:2], classes))
         promo.release()     # the clusters have them (computed, or forked): this process is done with them
+        clear_run_caches("graph.promo", "graph.text")   # (per link and text: the steps left here never ask)
         edges = link_edges(documents, links, classes)
         counts = class_counts(links, classes)
         if not fork:
@@ -416,9 +418,11 @@ def _analyze(documents: list[dict], links: list[dict], progress: bool, fork: boo
         lap("link edges")
         G = graph_of(documents, edges)
         del edges
+        clear_run_caches()      # (entity_of of every URL: the steps left ask for a few)
         give_back()        # (the link edges' dicts, freed)
         lap("graph")
         clusters = grouped.result()
+        classes = None      # (its fallback has run, if it had to)
         lap("waited for promotional clusters")
         done("promotional clusters")
         found = side.result()

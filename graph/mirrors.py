@@ -734,7 +734,8 @@ def combine(evidence: list[dict]) -> float:
 
 
 def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=frozenset(),
-                 boilerplate: set[str] | None = None, release_texts: bool = False) -> dict:
+                 boilerplate: set[str] | None = None, release_texts: bool = False,
+                 release_links: bool = False) -> dict:
     """All mirror verdicts of a crawl.
 
     Parameters
@@ -749,6 +750,10 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
     release_texts : bool
         Remove each document's ``text`` once it is read (see :func:`near_duplicates`): for a
         caller that owns the records and reads no text after this step.
+    release_links : bool
+        Empty ``links`` (``clear()``) once their statements and targets are read, before the
+        near-duplicates: for a caller that owns them and reads no link after this step (at
+        100,000 pages the mirror worker's 200 MB of link records make room for the rest).
 
     Returns
     -------
@@ -772,6 +777,10 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
     cfg = config()
     docs = {d["url"]: d for d in documents}
     pairs, publishers = explicit_pairs(documents, links)
+    targets = set(column(links, "target")) - {None, ""} - set(docs)    # (for the rules' predictions)
+    if release_links:
+        links.clear()
+        give_back()
     evidence: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for p in pairs:
         evidence[(p["mirror"], p["original"])].extend(p["evidence"])
@@ -832,7 +841,6 @@ def find_mirrors(documents: list[dict], links: list[dict], publisher_entities=fr
                                       texts, packed=True))
     del evidence
     # rule predictions for links never crawled
-    targets = set(column(links, "target")) - {None, ""} - set(docs)
     known = {m["mirror"] for m in mirrors}
     for pred in apply_rules(rules, targets - known):
         mirrors.append(Verdict.of({**pred, "evidence": _dedup(pred["evidence"])}, texts, packed=True))

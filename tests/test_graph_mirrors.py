@@ -242,15 +242,25 @@ def _released_docs():
     ]
 
 
-def test_released_texts_give_the_same_mirrors():
-    """``release_texts`` (a caller that owns the records) removes each text once read, after
-    the statements in it are read too: the same verdicts and near-duplicates."""
-    kept, released = _released_docs(), _released_docs()
-    expected, got = find_mirrors(kept, []), find_mirrors(released, [], release_texts=True)
-    assert {(m["mirror"], m["original"]) for m in got["mirrors"]} >= {    # (stated, near-duplicate)
+def _released_links():
+    return [{"source": "https://r.org/1", "target": "https://www.epochtimes.com/gb/1.htm", "tag": "link",
+             "rel": "canonical", "attribute": "href", "href": "https://www.epochtimes.com/gb/1.htm"},
+            {"source": "https://m.org/1", "target": "https://m.org/9", "tag": "a", "href": "/9"}]
+
+
+def test_released_records_give_the_same_mirrors():
+    """``release_texts`` and ``release_links`` (a caller that owns the records) remove each
+    text once read, after the statements in it, and empty the links once their statements and
+    targets are read: the same verdicts (a rule's prediction for a link target among them)
+    and near-duplicates."""
+    kept, released = (_released_docs(), _released_links()), (_released_docs(), _released_links())
+    expected = find_mirrors(*kept)
+    got = find_mirrors(*released, release_texts=True, release_links=True)
+    assert {(m["mirror"], m["original"]) for m in got["mirrors"]} >= {    # stated, canonical, predicted
         ("https://m.org/1", "https://www.epochtimes.com/gb/1.htm"),
-        ("https://r.org/1", "https://www.epochtimes.com/gb/1.htm")}
+        ("https://r.org/1", "https://www.epochtimes.com/gb/1.htm"),
+        ("https://m.org/9", "https://www.epochtimes.com/gb/9.htm")}
     assert [dict(m) for m in got["mirrors"]] == [dict(m) for m in expected["mirrors"]]
     assert got["near_duplicates"] == expected["near_duplicates"]
-    assert [d for d in released if "text" in d] == []
-    assert kept == _released_docs()     # without it, the records are left as they are
+    assert [d for d in released[0] if "text" in d] == [] and released[1] == []
+    assert kept == (_released_docs(), _released_links())    # without them, the records are left as they are
