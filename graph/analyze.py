@@ -280,9 +280,9 @@ def _clusters(documents: list[dict], links: list[dict], classes: list[str]) -> l
 
 def _document_steps(documents: list[dict]) -> tuple[list, list]:
     """The steps that read only the documents: stories, and the sources the documents
-    name (``find_sources`` adds those of the mirrors later). In a worker, the texts are
-    released once the sources are read from them (stories read only their folded form),
-    and the folded texts as the stories normalize them."""
+    name (``find_sources`` adds those of the mirrors later). The folded texts are freed as
+    the stories normalize them; in a worker, the texts too, once the sources are read from
+    them (stories read only their folded form), and the heap the steps leave goes back."""
     lap = _Lap()
     folded = [fold(d.get("text")) for d in documents]    # both steps fold each text: once
     lap("folded texts")
@@ -290,9 +290,8 @@ def _document_steps(documents: list[dict]) -> tuple[list, list]:
     lap("source mentions")
     if _IN_WORKER:
         _drop_texts(documents)
-        stories = _step("stories", stories_mod.find_stories, [], documents, taken(folded))
-    else:
-        stories = _step("stories", stories_mod.find_stories, [], documents, folded)
+    stories = _step("stories", stories_mod.find_stories, [], documents, taken(folded))
+    give_back()
     lap("stories")
     return stories, mentions
 
